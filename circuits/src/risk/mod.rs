@@ -1,0 +1,4 @@
+//! Risk: margin, funding, liquidation and option-margin formulas (integers only), and the
+//! off-chain Black-Scholes Greeks.
+
+pub mod greeks;

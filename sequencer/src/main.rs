@@ -1,0 +1,6 @@
+//! The `proofbook` command-line tool.
+
+fn main() -> anyhow::Result<()> {
+    println!("proofbook: placeholder");
+    Ok(())
+}
