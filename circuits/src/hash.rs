@@ -83,11 +83,8 @@ pub fn fe_signed(x: i64) -> F {
 /// Inverse of [`fe_signed`] for values known to be in `(−2^63, 2^63)`.
 pub fn fe_to_signed(x: F) -> i64 {
     let v = x.to_canonical_u64();
-    if v < (1u64 << 63) {
-        v as i64
-    } else {
-        -((F::ORDER - v) as i64)
-    }
+    // Below 2^63 the value is itself; above, p − v < 2^63 is its magnitude.
+    i64::try_from(v).unwrap_or_else(|_| -i64::try_from(F::ORDER - v).unwrap_or(i64::MAX))
 }
 
 /// An Ethereum address as five 32-bit limbs, big-endian limb order (first limb = first four

@@ -2,20 +2,27 @@
 //!
 //! Everything proofbook does is a projection of one thing: the rules that decide whether a
 //! state transition is valid. This crate writes them natively (the sequencer runs them and
-//! builds witnesses from them); the plonky2 circuits that enforce the same rules live next
-//! to them, one module per transaction type.
+//! builds witnesses from them); the plonky2 circuits that enforce the same rules will live
+//! next to them, one module per transaction type.
 //!
 //! Map:
 //! - [`constants`]: every bound, with its bit width.
 //! - [`hash`]: domain-separated Poseidon.
 //! - [`merkle`]: sparse Merkle trees over a storage trait.
 //! - [`ecgfp5`], [`schnorr`], [`keys`]: the curve, signatures and L2 key derivation.
+//! - [`state`], [`order`]: account, market and order-slot leaves; the config; the state.
+//! - [`tx`]: every transaction type and the state transition ([`tx::apply`]).
 //! - [`risk`]: margin, funding, liquidation, option margin; Black-Scholes Greeks (off-chain).
+//! - [`pubdata`]: the public-data byte format; [`rebuild`]: the state from public data alone.
+//! - [`commit`]: per-batch state commitment and witness (Merkle paths), in parallel.
 
 pub mod constants;
 pub mod ecgfp5;
+pub mod error;
 pub mod hash;
 pub mod keys;
 pub mod merkle;
+pub mod order;
 pub mod risk;
 pub mod schnorr;
+pub mod state;
