@@ -16,6 +16,7 @@
 //! - [`pubdata`]: the public-data byte format; [`rebuild`]: the state from public data alone.
 //! - [`commit`]: per-batch state commitment and witness (Merkle paths), in parallel.
 
+pub mod client;
 pub mod constants;
 pub mod ecgfp5;
 pub mod error;
@@ -23,6 +24,9 @@ pub mod hash;
 pub mod keys;
 pub mod merkle;
 pub mod order;
+pub mod pubdata;
+pub mod rebuild;
 pub mod risk;
 pub mod schnorr;
 pub mod state;
+pub mod tx;
