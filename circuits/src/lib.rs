@@ -17,6 +17,7 @@
 //! - [`commit`]: per-batch state commitment and witness (Merkle paths), in parallel.
 
 pub mod client;
+pub mod commit;
 pub mod constants;
 pub mod ecgfp5;
 pub mod error;
