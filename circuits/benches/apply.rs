@@ -9,7 +9,7 @@ use proofbook_circuits::client::L2Signer;
 use proofbook_circuits::commit::StateTrees;
 use proofbook_circuits::order::{Order, OrderFlags, Side, SignedOrder};
 use proofbook_circuits::pubdata::{DepositOp, PriceEntry};
-use proofbook_circuits::state::{Config, Genesis, Market, MarketKind, State};
+use proofbook_circuits::state::{Config, Genesis, Market, State};
 use proofbook_circuits::tx::{apply, apply_checked, precheck, Trade, Tx};
 use std::hint::black_box;
 
@@ -34,25 +34,7 @@ fn setup() -> Setup {
         chain_id: 1,
         rollup,
     };
-    let perp = Market {
-        id: 1,
-        kind: MarketKind::Perp,
-        underlying: 1,
-        strike: 0,
-        expiry: 0,
-        lot_size: 100_000,
-        tick_size: 100_000,
-        imf_ppm: 100_000,
-        mmf_ppm: 50_000,
-        im_floor_ppm: 0,
-        mark_price: 0,
-        index_price: 0,
-        oracle_time: 0,
-        funding_index: 0,
-        funding_time: 0,
-        settlement_price: 0,
-        open_interest: 0,
-    };
+    let perp = Market::perp(1, 1).with_tick_size(100_000);
     let genesis = Genesis {
         config: config.clone(),
         markets: vec![perp],
@@ -168,35 +150,21 @@ fn bench_apply(c: &mut Criterion) {
         b.iter(|| precheck(&state, black_box(tx.clone())).unwrap())
     });
     g.sample_size(20);
+    // A batch of 1 000 continuing fills: the trees before it, and its journal.
+    let batch = || {
+        let mut s = state.clone();
+        let trees = StateTrees::build(&s);
+        for _ in 0..500 {
+            apply_checked(&mut s, &c1).unwrap();
+            apply_checked(&mut s, &c2).unwrap();
+        }
+        (trees, s.take_journal())
+    };
     g.bench_function("commit_1000_trades", |b| {
-        b.iter_batched(
-            || {
-                let mut s = state.clone();
-                let trees = StateTrees::build(&s);
-                for _ in 0..500 {
-                    apply_checked(&mut s, &c1).unwrap();
-                    apply_checked(&mut s, &c2).unwrap();
-                }
-                (trees, s.take_journal())
-            },
-            |(mut trees, journal)| trees.commit(&journal),
-            BatchSize::LargeInput,
-        )
+        b.iter_batched(batch, |(mut trees, journal)| trees.commit(&journal), BatchSize::LargeInput)
     });
     g.bench_function("witness_1000_trades", |b| {
-        b.iter_batched(
-            || {
-                let mut s = state.clone();
-                let trees = StateTrees::build(&s);
-                for _ in 0..500 {
-                    apply_checked(&mut s, &c1).unwrap();
-                    apply_checked(&mut s, &c2).unwrap();
-                }
-                (trees, s.take_journal())
-            },
-            |(mut trees, journal)| trees.witness(&journal),
-            BatchSize::LargeInput,
-        )
+        b.iter_batched(batch, |(mut trees, journal)| trees.witness(&journal), BatchSize::LargeInput)
     });
     g.finish();
 }

@@ -122,47 +122,13 @@ fn wallet(byte: u8) -> PrivateKeySigner {
 
 /// The scenario's markets.
 pub fn markets() -> Vec<Market> {
-    let base = Market {
-        id: 0,
-        kind: MarketKind::Perp,
-        underlying: 1,
-        strike: 0,
-        expiry: 0,
-        lot_size: 100_000,
-        tick_size: 100_000,
-        imf_ppm: 100_000,
-        mmf_ppm: 50_000,
-        im_floor_ppm: 0,
-        mark_price: 0,
-        index_price: 0,
-        oracle_time: 0,
-        funding_index: 0,
-        funding_time: 0,
-        settlement_price: 0,
-        open_interest: 0,
-    };
-    let option = |id, kind, strike| Market {
-        id,
-        kind,
-        strike,
-        expiry: EXPIRY,
-        tick_size: 10_000,
-        imf_ppm: 150_000,
-        mmf_ppm: 75_000,
-        im_floor_ppm: 100_000,
-        ..base.clone()
-    };
     vec![
-        Market { id: market::BTC_PERP, ..base.clone() },
-        Market {
-            id: market::ETH_PERP,
-            underlying: 2,
-            lot_size: 1_000_000,
-            tick_size: 10_000,
-            ..base.clone()
-        },
-        option(market::BTC_CALL, MarketKind::Call, 110_000_000),
-        option(market::BTC_PUT, MarketKind::Put, 90_000_000),
+        Market::perp(market::BTC_PERP, 1).with_tick_size(100_000),
+        Market::perp(market::ETH_PERP, 2).with_lot_size(1_000_000).with_tick_size(10_000),
+        Market::option(market::BTC_CALL, MarketKind::Call, 1, 110_000_000, EXPIRY)
+            .with_tick_size(10_000),
+        Market::option(market::BTC_PUT, MarketKind::Put, 1, 90_000_000, EXPIRY)
+            .with_tick_size(10_000),
     ]
 }
 

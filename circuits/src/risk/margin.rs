@@ -162,28 +162,12 @@ pub fn transition_allowed(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::MarketKind;
 
-    pub(crate) fn perp(mark: u32) -> Market {
-        Market {
-            id: 1,
-            kind: MarketKind::Perp,
-            underlying: 1,
-            strike: 0,
-            expiry: 0,
-            lot_size: 100_000,
-            tick_size: 1,
-            imf_ppm: 100_000,
-            mmf_ppm: 50_000,
-            im_floor_ppm: 0,
-            mark_price: mark,
-            index_price: mark,
-            oracle_time: 0,
-            funding_index: 0,
-            funding_time: 0,
-            settlement_price: 0,
-            open_interest: 0,
-        }
+    fn perp(mark: u32) -> Market {
+        let mut m = Market::perp(1, 1);
+        m.mark_price = mark;
+        m.index_price = mark;
+        m
     }
 
     #[test]

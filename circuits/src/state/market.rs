@@ -63,6 +63,73 @@ pub struct Market {
 }
 
 impl Market {
+    /// A perpetual market, not yet priced (the oracle's first update prices it), with lot
+    /// 0.001 of the asset, tick 1 quantum and margin fractions 10 % / 5 %; adjust with the
+    /// `with_*` methods.
+    pub const fn perp(id: u8, underlying: u8) -> Self {
+        Self {
+            id,
+            kind: MarketKind::Perp,
+            underlying,
+            strike: 0,
+            expiry: 0,
+            lot_size: 100_000,
+            tick_size: 1,
+            imf_ppm: 100_000,
+            mmf_ppm: 50_000,
+            im_floor_ppm: 0,
+            mark_price: 0,
+            index_price: 0,
+            oracle_time: 0,
+            funding_index: 0,
+            funding_time: 0,
+            settlement_price: 0,
+            open_interest: 0,
+        }
+    }
+
+    /// A European option market (`kind` call or put), not yet priced, with the standard
+    /// short-option terms: 15 % of spot less out-of-the-money amount, floor 10 %, maintenance
+    /// 7.5 % (DESIGN.md §4).
+    pub const fn option(
+        id: u8,
+        kind: MarketKind,
+        underlying: u8,
+        strike: u32,
+        expiry: u64,
+    ) -> Self {
+        let mut m = Self::perp(id, underlying);
+        m.kind = kind;
+        m.strike = strike;
+        m.expiry = expiry;
+        m.imf_ppm = 150_000;
+        m.mmf_ppm = 75_000;
+        m.im_floor_ppm = 100_000;
+        m
+    }
+
+    /// With this lot size (underlying per lot, 10^-8 units).
+    #[must_use]
+    pub const fn with_lot_size(mut self, lot_size: u64) -> Self {
+        self.lot_size = lot_size;
+        self
+    }
+
+    /// With this tick size.
+    #[must_use]
+    pub const fn with_tick_size(mut self, tick_size: u32) -> Self {
+        self.tick_size = tick_size;
+        self
+    }
+
+    /// With these initial and maintenance margin fractions (ppm).
+    #[must_use]
+    pub const fn with_margin(mut self, imf_ppm: u32, mmf_ppm: u32) -> Self {
+        self.imf_ppm = imf_ppm;
+        self.mmf_ppm = mmf_ppm;
+        self
+    }
+
     /// The 16 leaf elements after the tag, in hashing order (the order of the fields above).
     pub fn leaf_hash(&self) -> Digest {
         let e = [

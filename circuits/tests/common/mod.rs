@@ -28,37 +28,10 @@ pub fn wallet(byte: u8) -> PrivateKeySigner {
 }
 
 pub fn markets() -> Vec<Market> {
-    let perp = Market {
-        id: BTC,
-        kind: MarketKind::Perp,
-        underlying: 1,
-        strike: 0,
-        expiry: 0,
-        lot_size: 100_000,
-        tick_size: 100_000,
-        imf_ppm: 100_000,
-        mmf_ppm: 50_000,
-        im_floor_ppm: 0,
-        mark_price: 0,
-        index_price: 0,
-        oracle_time: 0,
-        funding_index: 0,
-        funding_time: 0,
-        settlement_price: 0,
-        open_interest: 0,
-    };
-    let call = Market {
-        id: CALL,
-        kind: MarketKind::Call,
-        strike: 110_000_000,
-        expiry: EXPIRY,
-        tick_size: 10_000,
-        imf_ppm: 150_000,
-        mmf_ppm: 75_000,
-        im_floor_ppm: 100_000,
-        ..perp
-    };
-    vec![perp, call]
+    vec![
+        Market::perp(BTC, 1).with_tick_size(100_000),
+        Market::option(CALL, MarketKind::Call, 1, 110_000_000, EXPIRY).with_tick_size(10_000),
+    ]
 }
 
 pub struct Fixture {
