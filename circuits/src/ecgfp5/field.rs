@@ -7,9 +7,10 @@
 //!
 //! Multiplication sums the low and high halves of the five 128-bit products of each output
 //! limb separately (no overflow is possible) and reduces once per limb, instead of reducing
-//! after each of the 25 base-field products. Inversion, the Legendre symbol and square roots go through the
-//! norm `x^(1+p+p^2+p^3+p^4)`, which lies in GF(p), computed with the Frobenius map
-//! (Itoh–Tsujii); see Pornin, "EcGFp5: a Specialized Elliptic Curve", eprint 2022/274, §3.2.
+//! after each of the 25 base-field products; squaring needs 15 products. Inversion, the
+//! Legendre symbol and square roots go through the norm `x^(1+p+p^2+p^3+p^4)`, which lies in
+//! GF(p), computed with the Frobenius map (Itoh–Tsujii); see Pornin, "EcGFp5: a Specialized
+//! Elliptic Curve", eprint 2022/274, §3.2.
 
 use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 
