@@ -83,9 +83,12 @@ pub struct BatchError {
     pub index: usize,
 }
 
-/// A secret key: a non-zero scalar `d`.
+/// A secret key: a non-zero scalar `d` (with its public key, computed once).
 #[derive(Clone)]
-pub struct SecretKey(Scalar);
+pub struct SecretKey {
+    d: Scalar,
+    public: PublicKey,
+}
 
 impl fmt::Debug for SecretKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -99,7 +102,9 @@ impl SecretKey {
         if d.is_zero() {
             return Err(SignatureError::ZeroSecretKey);
         }
-        Ok(Self(d))
+        let point = Point::mulgen(&d);
+        let public = PublicKey { w: point.encode(), point };
+        Ok(Self { d, public })
     }
 
     /// Parses the 40-byte little-endian form (canonical and non-zero).
@@ -110,18 +115,17 @@ impl SecretKey {
 
     /// The 40-byte little-endian form.
     pub fn to_bytes(&self) -> [u8; 40] {
-        self.0.encode()
+        self.d.encode()
     }
 
     /// The scalar `d`.
     pub fn scalar(&self) -> &Scalar {
-        &self.0
+        &self.d
     }
 
     /// The public key `d·G`.
     pub fn public_key(&self) -> PublicKey {
-        let point = Point::mulgen(&self.0);
-        PublicKey { w: point.encode(), point }
+        self.public
     }
 
     /// Signs `msg` (see [`sign`]).
@@ -253,7 +257,7 @@ fn nonce(sk: &SecretKey, msg: &[F]) -> Scalar {
     loop {
         let mut h = Sha512::new();
         h.update(NONCE_DOMAIN);
-        h.update(sk.0.encode());
+        h.update(sk.d.encode());
         for m in msg {
             h.update(m.to_canonical_u64().to_le_bytes());
         }
@@ -272,9 +276,8 @@ fn nonce(sk: &SecretKey, msg: &[F]) -> Scalar {
 pub fn sign(sk: &SecretKey, msg: &[F]) -> Signature {
     let k = nonce(sk, msg);
     let r = Point::mulgen(&k).encode();
-    let q = Point::mulgen(&sk.0).encode();
-    let e = challenge(&r, &q, msg);
-    let s = k - Scalar::from_digest(&e) * sk.0;
+    let e = challenge(&r, &sk.public.w, msg);
+    let s = k - Scalar::from_digest(&e) * sk.d;
     Signature { s, e }
 }
 

@@ -14,8 +14,8 @@
 //! Scalar multiplication uses signed 5-bit windows and the specialised "several doublings"
 //! formulas. The generator has precomputed tables (multiples of `2^(40·j)·G`, built once on
 //! first use). [`Point::mul_add_vartime`] computes `s·G + e·Q` for signature verification
-//! with Straus's method: one doubling chain shared by a width-5 NAF of `e` and the
-//! generator tables.
+//! with Straus's method: one doubling chain shared by a width-5 NAF of `e` and width-8 NAFs
+//! of the halves of `s` over precomputed odd multiples of `G` and `2^160·G`.
 
 use std::sync::OnceLock;
 
@@ -35,8 +35,13 @@ const WINDOW: usize = 5;
 const WIN_SIZE: usize = 1 << (WINDOW - 1);
 /// Number of generator tables; table `j` holds multiples of `2^(40·j)·G`.
 const GEN_TABLES: usize = 8;
-/// Width of the wNAF of `e` in [`Point::mul_add_vartime`].
+/// Width of the wNAF of `e` in [`Point::mul_add_vartime`] (table of 8 odd multiples of Q).
 const NAF_WIDTH: u32 = 5;
+/// Width of the wNAFs of `s` in [`Point::mul_add_vartime`], over the precomputed bases `G`
+/// and `2^160·G` (tables of 64 odd multiples each).
+const GEN_NAF_WIDTH: u32 = 8;
+/// Entries of a generator wNAF table: odd multiples `1, 3, …, 2^(w−1) − 1`.
+const GEN_NAF_SIZE: usize = 1 << (GEN_NAF_WIDTH - 2);
 
 /// A group element in fractional `(x, u) = (X/Z, U/T)` coordinates.
 #[derive(Clone, Copy, Debug)]
@@ -79,16 +84,6 @@ impl AffinePoint {
         }
         let neg = GFp5::select(sign != 0, &u, &-u);
         Self { x, u: neg }
-    }
-
-    /// Same as [`Self::lookup_ct`], variable time; `k` must be non-zero.
-    fn lookup_vartime(table: &[Self], k: i32) -> Self {
-        let e = table[(k.unsigned_abs() - 1) as usize];
-        if k < 0 {
-            e.neg()
-        } else {
-            e
-        }
     }
 }
 
@@ -350,52 +345,71 @@ impl Point {
         acc
     }
 
-    /// `s·G + e·Q` (Straus): one doubling chain over the width-5 NAF of `e`, with the
-    /// generator's signed 5-bit digits added from the precomputed tables in the last 40
-    /// bits. Variable time: for public inputs only (signature verification).
-    pub fn mul_add_vartime(s: &Scalar, e: &Scalar, q: &Self) -> Self {
-        let tables = Self::generator_tables();
-        let sd = s.recode_signed(WINDOW);
-        let naf = e.wnaf(NAF_WIDTH);
-        // Odd multiples Q, 3Q, …, 15Q.
-        let q2 = q.double();
-        let mut odd = [*q; 8];
-        for i in 1..odd.len() {
-            odd[i] = odd[i - 1].add(&q2);
+    /// Odd-multiple tables for the verifier: `tables[h][i] = (2i + 1) · 2^(160·h) · G`.
+    fn generator_naf_tables() -> &'static [[AffinePoint; GEN_NAF_SIZE]; 2] {
+        static TABLES: OnceLock<Box<[[AffinePoint; GEN_NAF_SIZE]; 2]>> = OnceLock::new();
+        TABLES.get_or_init(|| {
+            let mut all = Vec::with_capacity(2 * GEN_NAF_SIZE);
+            for base in [Self::GENERATOR, Self::GENERATOR.mdouble(160)] {
+                all.extend(base.odd_multiples(GEN_NAF_SIZE));
+            }
+            let affine = Self::to_affine_batch(&all);
+            let mut tables = Box::new([[AffinePoint::NEUTRAL; GEN_NAF_SIZE]; 2]);
+            for (h, t) in tables.iter_mut().enumerate() {
+                t.copy_from_slice(&affine[h * GEN_NAF_SIZE..(h + 1) * GEN_NAF_SIZE]);
+            }
+            tables
+        })
+    }
+
+    /// `P, 3P, 5P, …` (`count` entries).
+    fn odd_multiples(&self, count: usize) -> Vec<Self> {
+        let twice = self.double();
+        let mut out = Vec::with_capacity(count);
+        out.push(*self);
+        for i in 1..count {
+            let next = out[i - 1].add(&twice);
+            out.push(next);
         }
-        let top = naf.iter().rposition(|&d| d != 0).unwrap_or(0);
-        let top = top.max(WINDOW * (GEN_TABLES - 1));
+        out
+    }
+
+    /// `s·G + e·Q` (Straus): one doubling chain shared by the width-5 NAF of `e` and the
+    /// width-8 NAFs of the two 160-bit halves of `s` (over precomputed `G` and `2^160·G`
+    /// tables); runs of doublings between additions use [`Point::mdouble`]. Variable time:
+    /// for public inputs only (signature verification).
+    pub fn mul_add_vartime(s: &Scalar, e: &Scalar, q: &Self) -> Self {
+        let tables = Self::generator_naf_tables();
+        let (s_lo, s_hi) = s.wnaf_split160(GEN_NAF_WIDTH);
+        let e_naf = e.wnaf(NAF_WIDTH);
+        let q_odd = q.odd_multiples(1 << (NAF_WIDTH - 2));
+        let top =
+            [&s_lo, &s_hi, &e_naf].iter().filter_map(|n| n.iter().rposition(|&d| d != 0)).max();
+        let Some(top) = top else {
+            return Self::NEUTRAL;
+        };
         let mut acc = Self::NEUTRAL;
-        let mut started = false;
         let mut pending = 0u32;
         for i in (0..=top).rev() {
-            if started {
+            let (de, d0, d1) = (e_naf[i], s_lo[i], s_hi[i]);
+            if de == 0 && d0 == 0 && d1 == 0 {
                 pending += 1;
-            }
-            let d = naf[i];
-            let gen_step = i % WINDOW == 0 && i / WINDOW < GEN_TABLES;
-            if d == 0 && !gen_step {
                 continue;
             }
             acc = acc.mdouble(pending);
-            pending = 0;
-            started = true;
-            if d > 0 {
-                acc = acc.add(&odd[(d as usize) >> 1]);
-            } else if d < 0 {
-                acc = acc.sub(&odd[(d.unsigned_abs() as usize) >> 1]);
+            pending = 1;
+            if de != 0 {
+                let m = &q_odd[(de.unsigned_abs() >> 1) as usize];
+                acc = if de > 0 { acc.add(m) } else { acc.sub(m) };
             }
-            if gen_step {
-                let w = i / WINDOW;
-                for (j, table) in tables.iter().enumerate() {
-                    let g = sd[GEN_TABLES * j + w];
-                    if g != 0 {
-                        acc = acc.add_affine(&AffinePoint::lookup_vartime(table, g));
-                    }
+            for (d, table) in [(d0, &tables[0]), (d1, &tables[1])] {
+                if d != 0 {
+                    let m = &table[(d.unsigned_abs() >> 1) as usize];
+                    acc = acc.add_affine(&if d > 0 { *m } else { m.neg() });
                 }
             }
         }
-        acc.mdouble(pending)
+        acc.mdouble(pending - 1)
     }
 }
 

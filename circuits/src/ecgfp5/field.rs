@@ -5,11 +5,12 @@
 //! field type allows); equality, hashing and every output form ([`GFp5::to_bytes`],
 //! [`GFp5::to_elements`]) use the canonical values.
 //!
-//! Multiplication accumulates the five 128-bit products of each output limb exactly (with a
-//! small carry count above 2^128) and reduces once per limb, instead of reducing after each of
-//! the 25 base-field products. Inversion, the Legendre symbol and square roots go through the
-//! norm `x^(1+p+p^2+p^3+p^4)`, which lies in GF(p), computed with the Frobenius map
-//! (Itoh–Tsujii); see Pornin, "EcGFp5: a Specialized Elliptic Curve", eprint 2022/274, §3.2.
+//! Multiplication sums the low and high halves of the five 128-bit products of each output
+//! limb separately (no overflow is possible) and reduces once per limb, instead of reducing
+//! after each of the 25 base-field products; squaring needs 15 products. Inversion, the
+//! Legendre symbol and square roots go through the norm `x^(1+p+p^2+p^3+p^4)`, which lies in
+//! GF(p), computed with the Frobenius map (Itoh–Tsujii); see Pornin, "EcGFp5: a Specialized
+//! Elliptic Curve", eprint 2022/274, §3.2.
 
 use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 
@@ -80,38 +81,64 @@ pub(crate) fn reduce128(x: u128) -> u64 {
     t2.wrapping_add(EPS * u64::from(carry))
 }
 
-/// Sum of five 128-bit products, reduced once: the sum may exceed 2^128 by up to four
-/// wraps, each worth `2^128 ≡ −2^32 (mod p)`.
+/// Low and high halves of a 64×64-bit product, widened so sums of a few cannot overflow.
 #[inline(always)]
-fn sum5_reduce(t: [u128; 5]) -> u64 {
-    let (s, c1) = t[0].overflowing_add(t[1]);
-    let (s, c2) = s.overflowing_add(t[2]);
-    let (s, c3) = s.overflowing_add(t[3]);
-    let (s, c4) = s.overflowing_add(t[4]);
-    let wraps = u64::from(c1) + u64::from(c2) + u64::from(c3) + u64::from(c4);
-    sub_wraps(reduce128(s), wraps)
+fn halves(a: u64, b: u64) -> (u128, u128) {
+    let t = u128::from(a) * u128::from(b);
+    (u128::from(t as u64), t >> 64)
 }
 
-/// Sum of three 128-bit products, reduced once.
+/// Reduces `lo + 2^64·hi` for `lo, hi < 2^70`: `2^64 ≡ 2^32 − 1`, so the value is congruent
+/// to `lo + 2^32·hi − hi`, which is below 2^103 and then reduced as a 128-bit value.
+#[inline(always)]
+fn reduce_halves(lo: u128, hi: u128) -> u64 {
+    reduce128(lo + (hi << 32) - hi)
+}
+
+/// `Σ a·b` over `direct` plus `3·Σ a·b` over `wrapped` (at most five products in all),
+/// reduced once.
+#[inline(always)]
+fn limb_sum(direct: &[(u64, u64)], wrapped: &[(u64, u64)]) -> u64 {
+    let (mut lo, mut hi) = (0u128, 0u128);
+    for &(a, b) in direct {
+        let (l, h) = halves(a, b);
+        lo += l;
+        hi += h;
+    }
+    let (mut wlo, mut whi) = (0u128, 0u128);
+    for &(a, b) in wrapped {
+        let (l, h) = halves(a, b);
+        wlo += l;
+        whi += h;
+    }
+    reduce_halves(lo + 3 * wlo, hi + 3 * whi)
+}
+
+/// `a + b + c` for three 128-bit products, reduced once: the sum may exceed 2^128 by up to
+/// two wraps, each worth `2^128 ≡ −2^32 (mod p)`.
 #[inline(always)]
 fn sum3_reduce(a: u128, b: u128, c: u128) -> u64 {
     let (s, c1) = a.overflowing_add(b);
     let (s, c2) = s.overflowing_add(c);
-    sub_wraps(reduce128(s), u64::from(c1) + u64::from(c2))
-}
-
-/// `r − wraps·2^32 (mod p)` for `wraps ≤ 4`.
-#[inline(always)]
-fn sub_wraps(r: u64, wraps: u64) -> u64 {
-    let (d, borrow) = r.overflowing_sub(wraps << 32);
-    // On borrow the wrapped value is ≥ 2^64 − 2^34, so adding p (subtracting EPS) cannot wrap.
+    let r = reduce128(s);
+    let (d, borrow) = r.overflowing_sub((u64::from(c1) + u64::from(c2)) << 32);
+    // On borrow the wrapped value is ≥ 2^64 − 2^33, so adding p (subtracting EPS) cannot wrap.
     d.wrapping_sub(EPS * u64::from(borrow))
 }
 
 /// `k·x mod p` for a small `k` (below 2^32), not necessarily canonical.
+///
+/// The product is below 2^96, so with `x·k = lo + 2^64·hi` (`hi < 2^32`) it is congruent to
+/// `lo + hi·(2^32 − 1)`, one addition with a single possible wrap.
 #[inline(always)]
 fn mul_small_u64(x: u64, k: u64) -> u64 {
-    reduce128(u128::from(x) * u128::from(k))
+    debug_assert!(k < 1 << 32);
+    let t = u128::from(x) * u128::from(k & EPS);
+    let lo = t as u64;
+    let hi = (t >> 64) as u64;
+    let (r, carry) = lo.overflowing_add(hi * EPS);
+    // On a wrap, r < hi·EPS < 2^64 − 2^32, so adding EPS cannot wrap again.
+    r.wrapping_add(EPS * u64::from(carry))
 }
 
 #[inline(always)]
@@ -246,28 +273,30 @@ impl GFp5 {
         ])
     }
 
-    /// `self^2`, with 15 products instead of 25.
+    /// `self^2`, with 15 products instead of 25. Doubled and multiplied-by-3/6 limbs are
+    /// pre-reduced so each output limb is an exact sum of three 128-bit products (with a
+    /// carry count), reduced once.
     #[inline]
     pub fn square(&self) -> Self {
         let a = self.raw();
-        // Doubled and tripled limbs, reduced so every product stays below 2^128.
         let d0 = mul_small_u64(a[0], 2);
         let d1 = mul_small_u64(a[1], 2);
         let t3 = mul_small_u64(a[3], 3);
         let s3 = mul_small_u64(a[3], 6);
         let t4 = mul_small_u64(a[4], 3);
         let s4 = mul_small_u64(a[4], 6);
-        // c0 = a0² + 6·a1a4 + 6·a2a3
-        let c0 = sum3_reduce(wide(a[0], a[0]), wide(a[1], s4), wide(a[2], s3));
-        // c1 = 2·a0a1 + 6·a2a4 + 3·a3²
-        let c1 = sum3_reduce(wide(d0, a[1]), wide(a[2], s4), wide(a[3], t3));
-        // c2 = 2·a0a2 + a1² + 6·a3a4
-        let c2 = sum3_reduce(wide(d0, a[2]), wide(a[1], a[1]), wide(a[3], s4));
-        // c3 = 2·a0a3 + 2·a1a2 + 3·a4²
-        let c3 = sum3_reduce(wide(d0, a[3]), wide(d1, a[2]), wide(a[4], t4));
-        // c4 = 2·a0a4 + 2·a1a3 + a2²
-        let c4 = sum3_reduce(wide(d0, a[4]), wide(d1, a[3]), wide(a[2], a[2]));
-        Self::from_raw([c0, c1, c2, c3, c4])
+        Self::from_raw([
+            // a0² + 6·a1a4 + 6·a2a3
+            sum3_reduce(wide(a[0], a[0]), wide(a[1], s4), wide(a[2], s3)),
+            // 2·a0a1 + 6·a2a4 + 3·a3²
+            sum3_reduce(wide(d0, a[1]), wide(a[2], s4), wide(a[3], t3)),
+            // 2·a0a2 + a1² + 6·a3a4
+            sum3_reduce(wide(d0, a[2]), wide(a[1], a[1]), wide(a[3], s4)),
+            // 2·a0a3 + 2·a1a2 + 3·a4²
+            sum3_reduce(wide(d0, a[3]), wide(d1, a[2]), wide(a[4], t4)),
+            // 2·a0a4 + 2·a1a3 + a2²
+            sum3_reduce(wide(d0, a[4]), wide(d1, a[3]), wide(a[2], a[2])),
+        ])
     }
 
     /// `self^(2^n)`.
@@ -320,13 +349,7 @@ impl GFp5 {
     fn mul_const_term(&self, rhs: &Self) -> F {
         let a = self.raw();
         let b = rhs.raw();
-        Gl(sum5_reduce([
-            wide(a[0], b[0]),
-            wide(a[1], mul_small_u64(b[4], 3)),
-            wide(a[2], mul_small_u64(b[3], 3)),
-            wide(a[3], mul_small_u64(b[2], 3)),
-            wide(a[4], mul_small_u64(b[1], 3)),
-        ]))
+        Gl(limb_sum(&[(a[0], b[0])], &[(a[1], b[4]), (a[2], b[3]), (a[3], b[2]), (a[4], b[1])]))
     }
 
     /// The norm of this element, in GF(p): zero only for zero.
@@ -473,51 +496,23 @@ impl Neg for GFp5 {
 
 impl Mul for GFp5 {
     type Output = Self;
-    /// Schoolbook product with `z^5 = 3`: each output limb is the exact sum of five 128-bit
-    /// products (the wrapped ones use `3·b_j`, pre-reduced), reduced once.
+    /// Schoolbook product with `z^5 = 3`. For each output limb the low and high 64-bit
+    /// halves of its five 128-bit products are summed separately (the wrapped products
+    /// weighted by 3), which cannot overflow, and the limb is reduced once.
     #[inline]
     fn mul(self, rhs: Self) -> Self {
         let a = self.raw();
         let b = rhs.raw();
-        let b1 = mul_small_u64(b[1], 3);
-        let b2 = mul_small_u64(b[2], 3);
-        let b3 = mul_small_u64(b[3], 3);
-        let b4 = mul_small_u64(b[4], 3);
-        let c0 = sum5_reduce([
-            wide(a[0], b[0]),
-            wide(a[1], b4),
-            wide(a[2], b3),
-            wide(a[3], b2),
-            wide(a[4], b1),
-        ]);
-        let c1 = sum5_reduce([
-            wide(a[0], b[1]),
-            wide(a[1], b[0]),
-            wide(a[2], b4),
-            wide(a[3], b3),
-            wide(a[4], b2),
-        ]);
-        let c2 = sum5_reduce([
-            wide(a[0], b[2]),
-            wide(a[1], b[1]),
-            wide(a[2], b[0]),
-            wide(a[3], b4),
-            wide(a[4], b3),
-        ]);
-        let c3 = sum5_reduce([
-            wide(a[0], b[3]),
-            wide(a[1], b[2]),
-            wide(a[2], b[1]),
-            wide(a[3], b[0]),
-            wide(a[4], b4),
-        ]);
-        let c4 = sum5_reduce([
-            wide(a[0], b[4]),
-            wide(a[1], b[3]),
-            wide(a[2], b[2]),
-            wide(a[3], b[1]),
-            wide(a[4], b[0]),
-        ]);
+        let c0 =
+            limb_sum(&[(a[0], b[0])], &[(a[1], b[4]), (a[2], b[3]), (a[3], b[2]), (a[4], b[1])]);
+        let c1 =
+            limb_sum(&[(a[0], b[1]), (a[1], b[0])], &[(a[2], b[4]), (a[3], b[3]), (a[4], b[2])]);
+        let c2 =
+            limb_sum(&[(a[0], b[2]), (a[1], b[1]), (a[2], b[0])], &[(a[3], b[4]), (a[4], b[3])]);
+        let c3 =
+            limb_sum(&[(a[0], b[3]), (a[1], b[2]), (a[2], b[1]), (a[3], b[0])], &[(a[4], b[4])]);
+        let c4 =
+            limb_sum(&[(a[0], b[4]), (a[1], b[3]), (a[2], b[2]), (a[3], b[1]), (a[4], b[0])], &[]);
         Self::from_raw([c0, c1, c2, c3, c4])
     }
 }

@@ -290,42 +290,71 @@ impl Scalar {
     /// Width-`w` non-adjacent form (digits zero or odd in `(−2^(w−1), 2^(w−1))`), least
     /// significant first, `321` entries. Variable time: public scalars only.
     pub(crate) fn wnaf(&self, w: u32) -> [i8; 321] {
-        let mut out = [0i8; 321];
-        // Working copy with one spare limb for the carry of the last negative digit.
-        let mut k = [self.0[0], self.0[1], self.0[2], self.0[3], self.0[4], 0u64];
-        let full = 1i64 << w;
-        let mut i = 0usize;
-        while k.iter().any(|&l| l != 0) && i < out.len() {
-            if k[0] & 1 == 1 {
-                let mut d = (k[0] & (full.unsigned_abs() - 1)).cast_signed();
-                if d >= full / 2 {
-                    d -= full;
-                }
-                out[i] = d as i8;
-                // k -= d
-                if d > 0 {
-                    let mut borrow = 0;
-                    (k[0], borrow) = sbb(k[0], d as u64, borrow);
-                    for l in k.iter_mut().skip(1) {
-                        (*l, borrow) = sbb(*l, 0, borrow);
-                    }
-                } else {
-                    let mut carry = 0;
-                    (k[0], carry) = adc(k[0], d.unsigned_abs(), carry);
-                    for l in k.iter_mut().skip(1) {
-                        (*l, carry) = adc(*l, 0, carry);
-                    }
-                }
-            }
-            // k >>= 1
-            for j in 0..5 {
-                k[j] = (k[j] >> 1) | (k[j + 1] << 63);
-            }
-            k[5] >>= 1;
-            i += 1;
-        }
-        out
+        wnaf_limbs(self.0, w)
     }
+
+    /// The width-`w` NAFs of `self mod 2^160` and of `self >> 160` (for a split over two
+    /// precomputed bases `B` and `2^160·B`). Variable time.
+    pub(crate) fn wnaf_split160(&self, w: u32) -> ([i8; 321], [i8; 321]) {
+        let l = self.0;
+        let low = [l[0], l[1], l[2] & 0xFFFF_FFFF, 0, 0];
+        let high = [(l[2] >> 32) | (l[3] << 32), (l[3] >> 32) | (l[4] << 32), l[4] >> 32, 0, 0];
+        (wnaf_limbs(low, w), wnaf_limbs(high, w))
+    }
+}
+
+/// Width-`w` NAF (`w ≤ 8`) of a little-endian integer below 2^320, least significant digit
+/// first.
+fn wnaf_limbs(limbs: [u64; 5], w: u32) -> [i8; 321] {
+    let mut out = [0i8; 321];
+    // Working copy with a spare limb for the carry of a negative digit.
+    let mut k = [limbs[0], limbs[1], limbs[2], limbs[3], limbs[4], 0u64];
+    let mask = (1u64 << w) - 1;
+    let half = 1i64 << (w - 1);
+    let mut i = 0usize;
+    while i < out.len() && k.iter().any(|&l| l != 0) {
+        if k[0] == 0 {
+            k.copy_within(1.., 0);
+            k[5] = 0;
+            i += 64;
+            continue;
+        }
+        if k[0] & 1 == 0 {
+            let tz = k[0].trailing_zeros();
+            shr_small(&mut k, tz);
+            i += tz as usize;
+            continue;
+        }
+        let mut d = (k[0] & mask).cast_signed();
+        if d >= half {
+            d -= half << 1;
+        }
+        out[i] = d as i8;
+        // k −= d; the low w bits become zero.
+        let mut c;
+        if d > 0 {
+            (k[0], c) = sbb(k[0], d.unsigned_abs(), 0);
+            for l in k.iter_mut().skip(1) {
+                (*l, c) = sbb(*l, 0, c);
+            }
+        } else {
+            (k[0], c) = adc(k[0], d.unsigned_abs(), 0);
+            for l in k.iter_mut().skip(1) {
+                (*l, c) = adc(*l, 0, c);
+            }
+        }
+        shr_small(&mut k, 1);
+        i += 1;
+    }
+    out
+}
+
+/// `k >>= n` for `1 ≤ n < 64`.
+fn shr_small(k: &mut [u64; 6], n: u32) {
+    for j in 0..5 {
+        k[j] = (k[j] >> n) | (k[j + 1] << (64 - n));
+    }
+    k[5] >>= n;
 }
 
 impl Add for Scalar {
@@ -456,6 +485,24 @@ mod tests {
                 prop_assert!(d == 0 || (d % 2 != 0 && d.abs() < 16));
             }
             prop_assert_eq!(acc, a);
+
+            // Split NAFs: a = lo + 2^160·hi, width-8 digits.
+            let (lo, hi) = a.wnaf_split160(8);
+            let eval = |naf: &[i8; 321]| {
+                let mut acc = Scalar::ZERO;
+                for &d in naf.iter().rev() {
+                    acc = acc + acc;
+                    let m = Scalar::from_u64(u64::from(d.unsigned_abs()));
+                    acc = if d < 0 { acc - m } else { acc + m };
+                }
+                acc
+            };
+            let mut two160 = [0u8; 21];
+            two160[20] = 1;
+            let shift = Scalar::decode_reduce(&two160);
+            prop_assert_eq!(eval(&lo) + eval(&hi) * shift, a);
+            prop_assert!(lo.iter().chain(hi.iter()).all(|&d| d == 0 || (d % 2 != 0 && d != i8::MIN)));
+            prop_assert!(lo[162..].iter().all(|&d| d == 0));
         }
     }
 }
