@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use super::{
     check_index, EmptyHashes, MemoryStore, MerkleError, MerkleProof, NodeKey, NodeStore,
-    UpdateProof,
+    UpdateProof, MAX_DEPTH,
 };
 use crate::hash::{hash_node, Digest, ZERO_DIGEST};
 
@@ -213,12 +213,19 @@ impl<S: NodeStore> SparseMerkleTree<S> {
     /// sibling (leaf level first) to `on_sibling`.
     fn write_path(&mut self, index: u64, leaf: Digest, mut on_sibling: impl FnMut(Digest)) {
         let empty = self.empty.as_slice();
-        let mut writes = Vec::with_capacity(self.depth + 1);
+        let depth = self.depth;
+        // Read every sibling before hashing (the reads are cache misses in a large store;
+        // done apart, they do not evict Poseidon's constants between hashes). A stack array:
+        // no allocation per update beyond the write batch.
+        let mut siblings = [ZERO_DIGEST; MAX_DEPTH];
+        for (level, s) in siblings[..depth].iter_mut().enumerate() {
+            *s = self.store.get(key(level, (index >> level) ^ 1)).unwrap_or(empty[level]);
+        }
+        let mut writes = Vec::with_capacity(depth + 1);
         let mut node = leaf;
-        let mut idx = index;
-        for level in 0..self.depth {
+        for (level, &sibling) in siblings[..depth].iter().enumerate() {
+            let idx = index >> level;
             writes.push((key(level, idx), stored(node, empty[level])));
-            let sibling = self.store.get(key(level, idx ^ 1)).unwrap_or(empty[level]);
             on_sibling(sibling);
             node = if node == empty[level] && sibling == empty[level] {
                 empty[level + 1]
@@ -227,9 +234,8 @@ impl<S: NodeStore> SparseMerkleTree<S> {
             } else {
                 hash_node(node, sibling)
             };
-            idx >>= 1;
         }
-        writes.push((key(self.depth, 0), stored(node, empty[self.depth])));
+        writes.push((key(depth, 0), stored(node, empty[depth])));
         self.store.apply(writes);
         self.root = node;
     }
