@@ -81,8 +81,6 @@ impl NodeStore for MemoryStore {
     }
 
     fn apply(&mut self, writes: Vec<(NodeKey, Option<Digest>)>) {
-        // Puts may grow the map by at most the batch size; reserve once.
-        self.nodes.reserve(writes.len());
         for (key, value) in writes {
             match value {
                 Some(v) => {

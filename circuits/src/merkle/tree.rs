@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use super::{
     check_index, EmptyHashes, MemoryStore, MerkleError, MerkleProof, NodeKey, NodeStore,
-    UpdateProof,
+    UpdateProof, MAX_DEPTH,
 };
 use crate::hash::{hash_node, Digest, ZERO_DIGEST};
 
@@ -32,13 +32,25 @@ fn stored(value: Digest, empty: Digest) -> Option<Digest> {
     (value != empty).then_some(value)
 }
 
-/// A parent to recompute in a batch update: its index and whichever children were touched
-/// (an untouched child is read from the store or is empty).
+/// Which child of a [`Pending`] parent was not touched and must be read from the store.
+#[derive(Copy, Clone)]
+enum Untouched {
+    /// Both children were touched.
+    Neither,
+    /// The left child was not touched.
+    Left,
+    /// The right child was not touched.
+    Right,
+}
+
+/// A parent to recompute in a batch update: its index and its children. An untouched child
+/// starts as the empty hash of its level and is then read from the store (if stored).
 #[derive(Copy, Clone)]
 struct Pending {
     parent: u64,
-    left: Option<Digest>,
-    right: Option<Digest>,
+    left: Digest,
+    right: Digest,
+    untouched: Untouched,
 }
 
 /// A sparse Merkle tree of runtime depth over a [`NodeStore`]. See the [module
@@ -201,12 +213,19 @@ impl<S: NodeStore> SparseMerkleTree<S> {
     /// sibling (leaf level first) to `on_sibling`.
     fn write_path(&mut self, index: u64, leaf: Digest, mut on_sibling: impl FnMut(Digest)) {
         let empty = self.empty.as_slice();
-        let mut writes = Vec::with_capacity(self.depth + 1);
+        let depth = self.depth;
+        // Read every sibling before hashing (the reads are cache misses in a large store;
+        // done apart, they do not evict Poseidon's constants between hashes). A stack array:
+        // no allocation per update beyond the write batch.
+        let mut siblings = [ZERO_DIGEST; MAX_DEPTH];
+        for (level, s) in siblings[..depth].iter_mut().enumerate() {
+            *s = self.store.get(key(level, (index >> level) ^ 1)).unwrap_or(empty[level]);
+        }
+        let mut writes = Vec::with_capacity(depth + 1);
         let mut node = leaf;
-        let mut idx = index;
-        for level in 0..self.depth {
+        for (level, &sibling) in siblings[..depth].iter().enumerate() {
+            let idx = index >> level;
             writes.push((key(level, idx), stored(node, empty[level])));
-            let sibling = self.store.get(key(level, idx ^ 1)).unwrap_or(empty[level]);
             on_sibling(sibling);
             node = if node == empty[level] && sibling == empty[level] {
                 empty[level + 1]
@@ -215,9 +234,8 @@ impl<S: NodeStore> SparseMerkleTree<S> {
             } else {
                 hash_node(node, sibling)
             };
-            idx >>= 1;
         }
-        writes.push((key(self.depth, 0), stored(node, empty[self.depth])));
+        writes.push((key(depth, 0), stored(node, empty[depth])));
         self.store.apply(writes);
         self.root = node;
     }
@@ -242,37 +260,49 @@ impl<S: NodeStore> SparseMerkleTree<S> {
         let mut pending: Vec<Pending> = Vec::with_capacity(level_nodes.len());
         for level in 0..self.depth {
             pending.clear();
+            let (e, e_up) = (empty[level], empty[level + 1]);
             let mut k = 0;
             while k < level_nodes.len() {
                 let (i, d) = level_nodes[k];
                 let parent = i >> 1;
-                if i & 1 == 1 {
-                    pending.push(Pending { parent, left: None, right: Some(d) });
+                let p = if i & 1 == 1 {
+                    Pending { parent, left: e, right: d, untouched: Untouched::Left }
+                } else if let Some(&(_, r)) = level_nodes.get(k + 1).filter(|n| n.0 == i | 1) {
                     k += 1;
-                } else if level_nodes.get(k + 1).is_some_and(|n| n.0 == i | 1) {
-                    let right = level_nodes[k + 1].1;
-                    pending.push(Pending { parent, left: Some(d), right: Some(right) });
-                    k += 2;
+                    Pending { parent, left: d, right: r, untouched: Untouched::Neither }
                 } else {
-                    pending.push(Pending { parent, left: Some(d), right: None });
-                    k += 1;
+                    Pending { parent, left: d, right: e, untouched: Untouched::Right }
+                };
+                pending.push(p);
+                k += 1;
+            }
+            let parallel = pending.len() >= PAR_THRESHOLD;
+
+            // All the store reads of the level first, then all the hashing: keeping the two
+            // apart keeps Poseidon's constants in cache while hashing.
+            if lookup {
+                let store = &self.store;
+                let read = |p: &mut Pending| {
+                    let (slot, index) = match p.untouched {
+                        Untouched::Neither => return,
+                        Untouched::Left => (&mut p.left, p.parent << 1),
+                        Untouched::Right => (&mut p.right, (p.parent << 1) | 1),
+                    };
+                    if let Some(d) = store.get(key(level, index)) {
+                        *slot = d;
+                    }
+                };
+                if parallel {
+                    pending.par_iter_mut().for_each(read);
+                } else {
+                    pending.iter_mut().for_each(read);
                 }
             }
-
-            let (e, e_up) = (empty[level], empty[level + 1]);
-            let store = &self.store;
-            let child = |given: Option<Digest>, index: u64| match given {
-                Some(d) => d,
-                None if lookup => store.get(key(level, index)).unwrap_or(e),
-                None => e,
-            };
             let hash_parent = |p: &Pending| {
-                let left = child(p.left, p.parent << 1);
-                let right = child(p.right, (p.parent << 1) | 1);
-                let h = if left == e && right == e { e_up } else { hash_node(left, right) };
+                let h = if p.left == e && p.right == e { e_up } else { hash_node(p.left, p.right) };
                 (p.parent, h)
             };
-            if pending.len() >= PAR_THRESHOLD {
+            if parallel {
                 pending.par_iter().map(hash_parent).collect_into_vec(&mut level_nodes);
             } else {
                 level_nodes.clear();
