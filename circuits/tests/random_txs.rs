@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use proofbook_circuits::commit::StateTrees;
+use proofbook_circuits::commit::{StateTrees, WitnessStep};
 use proofbook_circuits::order::Side;
 use proofbook_circuits::risk::account_risk;
 use proofbook_circuits::tx::{apply, FundingTick, Trade, Tx};
@@ -34,7 +34,7 @@ fn action() -> impl Strategy<Value = Action> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
     #[test]
-    fn random_sequences_keep_the_invariants(actions in prop::collection::vec(action(), 1..40)) {
+    fn random_sequences_keep_the_invariants(actions in prop::collection::vec(action(), 1..40), batch_every in 1usize..6) {
         let mut f = Fixture::new();
         let mut trees = StateTrees::build(&f.state);
         let mut witness_trees = StateTrees::build(&f.state);
@@ -44,6 +44,7 @@ proptest! {
         let mut order_nonce = 100u32;
         let mut ts = T0 + 60;
         let mut funding = 0i64;
+        let mut step_no = 0usize;
         for a in actions {
             ts += 60;
             f.state.begin_batch(ts).unwrap();
@@ -96,24 +97,79 @@ proptest! {
                 }
             }
             prop_assert_eq!(f.state.net_collateral(), deposits - withdrawn);
-            let journal = f.state.take_journal();
-            let incremental = trees.commit(&journal);
-            let witness = witness_trees.witness(&journal);
-            let scratch = f.state.state_root();
-            prop_assert_eq!(incremental, scratch);
-            if let Some(last) = witness.last() {
-                prop_assert_eq!(last.root_after, scratch);
+            // Commit every few transactions, so a journal holds several transactions that
+            // write the same leaves.
+            if step_no % batch_every == batch_every - 1 {
+                commit_and_check(&mut f, &mut trees, &mut witness_trees)?;
             }
-            for w in &witness {
-                for step in &w.steps {
-                    let ok = match step {
-                        proofbook_circuits::commit::WitnessStep::Slot { proof, .. }
-                        | proofbook_circuits::commit::WitnessStep::Account { proof, .. }
-                        | proofbook_circuits::commit::WitnessStep::Market { proof, .. } => proof.verify(),
-                    };
-                    prop_assert!(ok);
+            step_no += 1;
+        }
+        commit_and_check(&mut f, &mut trees, &mut witness_trees)?;
+    }
+}
+
+/// Commits the journal both ways and checks the witness is a consistent chain: every Merkle
+/// update verifies, every leaf's before/after values hash to the proof's old/new leaf, each
+/// tree's updates chain root to root, each transaction's `root_before` is the previous one's
+/// `root_after`, and the final root is the incremental and the from-scratch root.
+fn commit_and_check(
+    f: &mut Fixture,
+    trees: &mut StateTrees,
+    witness_trees: &mut StateTrees,
+) -> Result<(), TestCaseError> {
+    let journal = f.state.take_journal();
+    let start = witness_trees.root();
+    let incremental = trees.commit(&journal);
+    let witness = witness_trees.witness(&journal);
+    let scratch = f.state.state_root();
+    prop_assert_eq!(incremental, scratch);
+    prop_assert_eq!(witness.len(), journal.len());
+    let mut root = start;
+    let mut accounts_root = None;
+    let mut markets_root = None;
+    let mut order_roots = std::collections::HashMap::new();
+    for w in &witness {
+        prop_assert_eq!(w.root_before, root);
+        root = w.root_after;
+        for step in &w.steps {
+            match step {
+                WitnessStep::Slot { account, before, after, proof, .. } => {
+                    prop_assert!(proof.verify());
+                    prop_assert_eq!(proof.old_leaf, before.leaf_hash());
+                    prop_assert_eq!(proof.new_leaf, after.leaf_hash());
+                    if let Some(r) = order_roots.insert(*account, proof.new_root) {
+                        prop_assert_eq!(proof.old_root, r);
+                    }
+                }
+                WitnessStep::Account {
+                    id,
+                    before,
+                    orders_root_before,
+                    after,
+                    orders_root_after,
+                    proof,
+                } => {
+                    prop_assert!(proof.verify());
+                    prop_assert_eq!(proof.old_leaf, before.leaf_hash(orders_root_before));
+                    prop_assert_eq!(proof.new_leaf, after.leaf_hash(orders_root_after));
+                    if let Some(r) = order_roots.get(id) {
+                        prop_assert_eq!(orders_root_after, r);
+                    }
+                    if let Some(r) = accounts_root.replace(proof.new_root) {
+                        prop_assert_eq!(proof.old_root, r);
+                    }
+                }
+                WitnessStep::Market { before, after, proof, .. } => {
+                    prop_assert!(proof.verify());
+                    prop_assert_eq!(proof.old_leaf, before.leaf_hash());
+                    prop_assert_eq!(proof.new_leaf, after.leaf_hash());
+                    if let Some(r) = markets_root.replace(proof.new_root) {
+                        prop_assert_eq!(proof.old_root, r);
+                    }
                 }
             }
         }
     }
+    prop_assert_eq!(root, scratch);
+    Ok(())
 }

@@ -61,6 +61,14 @@ fn scenario_invariants_hold_after_every_step() {
                 }
             }
         }
+        // The canonical serde forms round-trip (what the RPC and the tools exchange).
+        let json = serde_json::to_string(&step.tx).unwrap();
+        assert_eq!(serde_json::from_str::<Tx>(&json).unwrap(), step.tx);
+        let json = serde_json::to_string(receipt).unwrap();
+        assert_eq!(
+            &serde_json::from_str::<proofbook_circuits::tx::Receipt>(&json).unwrap(),
+            receipt
+        );
         labels.push(step.label.clone());
         ops.push(receipt.op.clone());
         prev = Some(state.clone());
@@ -89,8 +97,18 @@ fn scenario_invariants_hold_after_every_step() {
     assert!(fw(ForcedWithdrawalStatus::NotOwner));
     assert!(labels.len() >= 20);
 
-    // The liquidated account is flat and solvent; the option writer paid the payoff.
+    // Leaves and the genesis round-trip through serde.
     let s = &outcome.state;
+    for (_, a) in s.accounts() {
+        let back: Account = serde_json::from_str(&serde_json::to_string(a).unwrap()).unwrap();
+        assert_eq!(&back, a);
+    }
+    let g = &outcome.genesis;
+    let back: proofbook_circuits::state::Genesis =
+        serde_json::from_str(&serde_json::to_string(g).unwrap()).unwrap();
+    assert_eq!(&back, g);
+
+    // The liquidated account is flat and solvent; the option writer paid the payoff.
     let carol = s.account(id::CAROL).unwrap();
     assert!(!carol.has_positions());
     assert!(carol.collateral >= 0);
