@@ -44,8 +44,7 @@ proptest! {
         let mut order_nonce = 100u32;
         let mut ts = T0 + 60;
         let mut funding = 0i64;
-        let mut step_no = 0usize;
-        for a in actions {
+        for (step_no, a) in actions.into_iter().enumerate() {
             ts += 60;
             f.state.begin_batch(ts).unwrap();
             let tx = match a {
@@ -102,7 +101,6 @@ proptest! {
             if step_no % batch_every == batch_every - 1 {
                 commit_and_check(&mut f, &mut trees, &mut witness_trees)?;
             }
-            step_no += 1;
         }
         commit_and_check(&mut f, &mut trees, &mut witness_trees)?;
     }
