@@ -41,7 +41,7 @@ fn setup() -> Setup {
         timestamp: T0,
         insurance_owner: Address::repeat_byte(9),
     };
-    let mut state = State::genesis(&genesis);
+    let mut state = State::genesis(&genesis).unwrap();
     state.begin_batch(T0 + 60).unwrap();
     let signers: Vec<L2Signer> =
         (1..=2).map(|i| L2Signer::from_ethereum(&w(0x10 + i), 1, &rollup).unwrap()).collect();

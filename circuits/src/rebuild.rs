@@ -52,6 +52,9 @@ pub enum RebuildError {
         /// Why it does not apply.
         source: TxError,
     },
+    /// The genesis is invalid.
+    #[error("genesis: {0}")]
+    Genesis(#[from] crate::state::GenesisError),
     /// Batch timestamps go backwards.
     #[error("batch {0}: timestamp goes backwards")]
     Time(usize),
@@ -59,7 +62,7 @@ pub enum RebuildError {
 
 /// The state after batches `0..n`, from genesis and their public data alone.
 pub fn rebuild_state(genesis: &Genesis, batches: &[BatchData]) -> Result<State, RebuildError> {
-    let mut state = State::genesis(genesis);
+    let mut state = State::genesis(genesis)?;
     for (b, batch) in batches.iter().enumerate() {
         state.begin_batch(batch.timestamp).map_err(|_| RebuildError::Time(b))?;
         let ops = decode_batch(&batch.pubdata)

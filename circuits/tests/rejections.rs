@@ -9,7 +9,7 @@ use proofbook_circuits::error::{Party, TxError};
 use proofbook_circuits::order::{OrderFlags, Side, SignedOrder};
 use proofbook_circuits::pubdata::{DepositOp, PriceEntry};
 use proofbook_circuits::state::Config;
-use proofbook_circuits::tx::{FundingTick, Liquidate, SettleOption, Trade, Tx};
+use proofbook_circuits::tx::{FundingTick, Liquidate, SettleOption, Trade, Tx, Withdraw};
 
 const P: u32 = 100_000_000;
 
@@ -454,6 +454,58 @@ fn option_rules() {
         Tx::SettleOption(SettleOption { account_id: MAKER, market_id: CALL }),
         TxError::NoPosition(CALL),
     );
+}
+
+#[test]
+fn fields_out_of_bounds_are_rejected_before_hashing() {
+    let mut f = Fixture::new();
+    let m = f.sign(f.order(MAKER, Side::Sell, P, 10, 1));
+    // An expiry of 2^40 or more could alias a signed one modulo p; it never reaches the hash.
+    let mut far = f.order(TAKER, Side::Buy, P, 10, 1);
+    far.expiry = 1 << 40;
+    f.rejects(
+        trade(m.clone(), SignedOrder { order: far, signature: None }, 10),
+        TxError::OutOfBounds("order expiry"),
+    );
+    let mut huge = f.order(TAKER, Side::Buy, P, 10, 1);
+    huge.size = u64::MAX;
+    f.rejects(
+        trade(m.clone(), SignedOrder { order: huge, signature: None }, 10),
+        TxError::OutOfBounds("order size"),
+    );
+    let mut zero = f.order(TAKER, Side::Buy, P, 10, 1);
+    zero.size = 0;
+    f.rejects(
+        trade(m, SignedOrder { order: zero, signature: None }, 10),
+        TxError::OutOfBounds("order size"),
+    );
+    let w = f.signer(TAKER).withdraw(&f.config, TAKER, 1, 0);
+    f.rejects(Tx::Withdraw(Withdraw { amount: u64::MAX, ..w }), TxError::OutOfBounds("amount"));
+    let tick = FundingTick { market_id: BTC, timestamp: T0 + 60, new_index: i64::MIN };
+    f.rejects(Tx::FundingTick(tick), TxError::OutOfBounds("funding index"));
+}
+
+#[test]
+fn invalid_genesis_is_rejected() {
+    use proofbook_circuits::state::{Genesis, GenesisError, Market, MarketKind, State};
+    let f = Fixture::new();
+    let g = |markets: Vec<Market>| Genesis { markets, ..f.genesis.clone() };
+    let err = |g: Genesis| State::genesis(&g).map(|_| ()).unwrap_err();
+    assert_eq!(err(g(vec![Market::perp(1, 1), Market::perp(1, 2)])), GenesisError::MarketId(1));
+    assert_eq!(err(g(vec![Market::perp(0, 1)])), GenesisError::MarketId(0));
+    assert!(matches!(
+        err(g(vec![Market::perp(2, 1).with_tick_size(0)])),
+        GenesisError::MarketTerms(2, _)
+    ));
+    assert!(matches!(
+        err(g(vec![Market::perp(2, 1).with_margin(50_000, 100_000)])),
+        GenesisError::MarketTerms(2, _)
+    ));
+    let expired = Market::option(3, MarketKind::Put, 1, 90_000_000, T0);
+    assert!(matches!(err(g(vec![expired])), GenesisError::MarketTerms(3, _)));
+    let no_owner = Genesis { insurance_owner: Address::ZERO, ..f.genesis.clone() };
+    assert!(matches!(err(no_owner), GenesisError::Config(_)));
+    assert!(State::genesis(&f.genesis).is_ok());
 }
 
 #[test]

@@ -110,6 +110,9 @@ pub enum DemoError {
     /// Key derivation failed.
     #[error("key derivation: {0}")]
     Key(#[from] proofbook_circuits::keys::KeyError),
+    /// The genesis is invalid.
+    #[error("genesis: {0}")]
+    Genesis(#[from] proofbook_circuits::state::GenesisError),
     /// Rebuilding from public data failed.
     #[error("rebuild: {0}")]
     Rebuild(#[from] proofbook_circuits::rebuild::RebuildError),
@@ -151,7 +154,7 @@ pub fn run(mut on_step: impl FnMut(&State, &Step)) -> Result<Outcome, DemoError>
         timestamp: T0,
         insurance_owner: Address::repeat_byte(0x99),
     };
-    let mut state = State::genesis(&genesis);
+    let mut state = State::genesis(&genesis)?;
     let mut trees = StateTrees::build(&state);
 
     let wallets: Vec<PrivateKeySigner> = (1..=5).map(|i| wallet(0x10 + i)).collect();

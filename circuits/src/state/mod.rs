@@ -84,6 +84,90 @@ pub struct State {
     journal: Vec<TxWrites>,
 }
 
+/// Why a genesis is not a valid starting state.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum GenesisError {
+    /// A market id is 0 (reserved for "none") or listed twice.
+    #[error("market id {0} is reserved or listed twice")]
+    MarketId(u8),
+    /// A market's terms are inconsistent or out of bounds.
+    #[error("market {0}: {1}")]
+    MarketTerms(u8, &'static str),
+    /// A config value is out of bounds.
+    #[error("config: {0}")]
+    Config(&'static str),
+    /// The genesis timestamp exceeds the timestamp bound.
+    #[error("timestamp out of bounds")]
+    Timestamp,
+}
+
+impl Genesis {
+    /// Checks every bound the rules and the leaf encodings rely on.
+    pub fn validate(&self) -> Result<(), GenesisError> {
+        use crate::constants::{MAX_TIMESTAMP, PPM};
+        use plonky2::field::types::Field64;
+        let c = &self.config;
+        if c.oracle_pubkey.iter().any(|&l| l >= crate::hash::F::ORDER) {
+            return Err(GenesisError::Config("oracle key limb not canonical"));
+        }
+        let ppm = u64::from;
+        if ppm(c.max_fee_ppm) > PPM
+            || ppm(c.liquidation_fee_cap_ppm) > PPM
+            || ppm(c.funding_cap_ppm_per_hour) > PPM
+        {
+            return Err(GenesisError::Config("a ppm value above 10^6"));
+        }
+        if c.chain_id >= crate::hash::F::ORDER {
+            return Err(GenesisError::Config("chain id not canonical"));
+        }
+        if self.insurance_owner.is_zero() {
+            return Err(GenesisError::Config("insurance owner is the zero address"));
+        }
+        if self.timestamp > MAX_TIMESTAMP {
+            return Err(GenesisError::Timestamp);
+        }
+        let mut seen = [false; 256];
+        for m in &self.markets {
+            let id = usize::from(m.id);
+            if m.id == 0 || seen[id] {
+                return Err(GenesisError::MarketId(m.id));
+            }
+            seen[id] = true;
+            let bad = |why| Err(GenesisError::MarketTerms(m.id, why));
+            if m.tick_size == 0 {
+                return bad("tick size 0");
+            }
+            if ppm(m.imf_ppm) > PPM
+                || ppm(m.mmf_ppm) > PPM
+                || ppm(m.im_floor_ppm) > PPM
+                || m.mmf_ppm > m.imf_ppm
+            {
+                return bad("margin fractions must satisfy mmf ≤ imf ≤ 10^6");
+            }
+            if m.expiry > MAX_TIMESTAMP
+                || m.oracle_time > MAX_TIMESTAMP
+                || m.funding_time > MAX_TIMESTAMP
+            {
+                return bad("timestamp out of bounds");
+            }
+            if m.lot_size >= 1 << 62
+                || m.open_interest != 0
+                || m.funding_index != 0
+                || m.settlement_price != 0
+            {
+                return bad("lot size out of bounds, or a non-fresh market");
+            }
+            if m.kind == MarketKind::Perp && (m.strike != 0 || m.expiry != 0) {
+                return bad("a perpetual has no strike or expiry");
+            }
+            if m.kind.is_option() && (m.strike == 0 || m.expiry <= self.timestamp) {
+                return bad("an option needs a strike and a future expiry");
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Markets for State {
     fn market(&self, id: u8) -> Option<&Market> {
         self.markets[usize::from(id)].as_ref()
@@ -91,8 +175,9 @@ impl Markets for State {
 }
 
 impl State {
-    /// The state at genesis: no accounts, the listed markets, the config.
-    pub fn genesis(genesis: &Genesis) -> Self {
+    /// The state at genesis: the insurance account, the listed markets, the config.
+    pub fn genesis(genesis: &Genesis) -> Result<Self, GenesisError> {
+        genesis.validate()?;
         let mut markets = vec![None; 256];
         for m in &genesis.markets {
             let mut m = m.clone();
@@ -102,14 +187,14 @@ impl State {
             markets[id] = Some(m);
         }
         let insurance = Account { l1_address: genesis.insurance_owner, ..Account::default() };
-        Self {
+        Ok(Self {
             accounts: HashMap::from([(crate::constants::INSURANCE_ACCOUNT, insurance)]),
             markets,
             slots: HashMap::new(),
             config: genesis.config.clone(),
             now: genesis.timestamp,
             journal: Vec::new(),
-        }
+        })
     }
 
     /// The config.

@@ -27,9 +27,6 @@ pub(crate) fn check_order(
     if ov.now() > o.expiry {
         return Err(TxError::OrderExpired(party));
     }
-    if o.size == 0 || o.size > MAX_SIZE {
-        return Err(TxError::OutOfBounds("order size"));
-    }
     if o.price == 0 || !o.price.is_multiple_of(market.tick_size) {
         return Err(TxError::OffTick(party));
     }

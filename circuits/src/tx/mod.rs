@@ -123,8 +123,52 @@ pub fn l2_message(config: &Config, kind: u8, fields: &[u64]) -> Digest {
     hash_tagged(tag::L2_TX, &e)
 }
 
-/// Stage 1: hashes and signatures (stateless but for reading public keys).
+/// The bounds every field must meet before it is hashed: a hashed value must be a canonical
+/// field element below its protocol bound, or two different values (`x` and `x + p`) would
+/// share a signature.
+fn check_bounds(tx: &Tx) -> Result<(), TxError> {
+    use crate::constants::{MAX_COLLATERAL, MAX_FUNDING_INDEX, MAX_SIZE, MAX_TIMESTAMP, PPM};
+    let order_ok = |o: &crate::order::Order| {
+        if o.size == 0 || o.size > MAX_SIZE {
+            return Err(TxError::OutOfBounds("order size"));
+        }
+        if o.expiry > MAX_TIMESTAMP {
+            return Err(TxError::OutOfBounds("order expiry"));
+        }
+        if u64::from(o.max_fee_ppm) > PPM {
+            return Err(TxError::OutOfBounds("order fee cap"));
+        }
+        Ok(())
+    };
+    let amount_ok = |a: u64| {
+        if a > MAX_COLLATERAL as u64 {
+            Err(TxError::OutOfBounds("amount"))
+        } else {
+            Ok(())
+        }
+    };
+    match tx {
+        Tx::Trade(t) => {
+            order_ok(&t.maker.order)?;
+            order_ok(&t.taker.order)
+        }
+        Tx::Liquidate(l) => l.liquidator.as_ref().map_or(Ok(()), |so| order_ok(&so.order)),
+        Tx::Withdraw(w) => amount_ok(w.amount),
+        Tx::Transfer(t) => amount_ok(t.amount),
+        Tx::OraclePrices(o) if o.timestamp > MAX_TIMESTAMP => {
+            Err(TxError::OutOfBounds("timestamp"))
+        }
+        Tx::FundingTick(f) if f.timestamp > MAX_TIMESTAMP => Err(TxError::OutOfBounds("timestamp")),
+        Tx::FundingTick(f) if f.new_index.unsigned_abs() > MAX_FUNDING_INDEX as u64 => {
+            Err(TxError::OutOfBounds("funding index"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Stage 1: bounds, hashes and signatures (stateless but for reading public keys).
 pub fn precheck(state: &State, tx: Tx) -> Result<CheckedTx, TxError> {
+    check_bounds(&tx)?;
     let mut hashes = [ZERO_DIGEST; 2];
     let mut keys = [[0u64; 5]; 2];
     let config = state.config();

@@ -4,7 +4,6 @@ use serde::{Deserialize, Serialize};
 
 use super::fill::{credit, settle};
 use super::{check_signer, l2_message};
-use crate::constants::MAX_COLLATERAL;
 use crate::error::TxError;
 use crate::hash::Digest;
 use crate::pubdata::PubOp;
@@ -50,9 +49,6 @@ pub(super) fn apply(ov: &mut Overlay<'_>, t: &Transfer, key: &[u64; 5]) -> Resul
     check_signer(ov, t.from, t.nonce, key)?;
     if t.amount == 0 {
         return Err(TxError::ZeroAmount);
-    }
-    if t.amount > MAX_COLLATERAL as u64 {
-        return Err(TxError::OutOfBounds("amount"));
     }
     if t.from == t.to {
         return Err(TxError::TransferToSelf);

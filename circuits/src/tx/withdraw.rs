@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 
 use super::fill::{credit, settle};
 use super::{check_signer, l2_message, Payout};
-use crate::constants::MAX_COLLATERAL;
 use crate::error::TxError;
 use crate::hash::Digest;
 use crate::pubdata::PubOp;
@@ -49,9 +48,6 @@ pub(super) fn apply(
     check_signer(ov, w.account_id, w.nonce, key)?;
     if w.amount == 0 {
         return Err(TxError::ZeroAmount);
-    }
-    if w.amount > MAX_COLLATERAL as u64 {
-        return Err(TxError::OutOfBounds("amount"));
     }
     let payout = execute(ov, w.account_id, w.amount)?;
     let a = ov.account(w.account_id)?;

@@ -66,8 +66,14 @@ impl Fixture {
         let wallets: Vec<_> = (1..=4).map(|i| wallet(0x10 + i)).collect();
         let signers: Vec<_> =
             wallets.iter().map(|w| L2Signer::from_ethereum(w, 31_337, &rollup).unwrap()).collect();
-        let mut f =
-            Self { state: State::genesis(&genesis), config, oracle, signers, wallets, genesis };
+        let mut f = Self {
+            state: State::genesis(&genesis).unwrap(),
+            config,
+            oracle,
+            signers,
+            wallets,
+            genesis,
+        };
         f.state.begin_batch(T0 + 60).unwrap();
         for (id, usdc) in
             [(MAKER, 1_000_000), (TAKER, 100_000), (SMALL, 1_200), (LIQUIDATOR, 100_000)]
