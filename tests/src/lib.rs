@@ -1,2 +1,2 @@
-//! End-to-end tests across proofbook's crates live in `tests/tests/`; this library holds
-//! shared fixtures.
+//! End-to-end tests across proofbook's crates. The tests live in `tests/tests/`; this
+//! library crate only anchors them in the workspace.
