@@ -13,7 +13,7 @@ use thiserror::Error;
 
 use crate::constants::{MAX_ORACLE_ENTRIES, MAX_SIZE, MAX_TIMESTAMP, ORDER_SLOTS, PPM};
 use crate::hash::F;
-use crate::order::{OrderFlags, Side};
+use crate::order::{Order, OrderFlags, Side};
 use plonky2::field::types::Field64;
 
 /// A malformed public-data record.
@@ -103,6 +103,24 @@ pub struct OrderTerms {
     /// Limit price. Published for takers only: a maker's (and a liquidator's) limit is the
     /// fill price, which the record already carries.
     pub price: u32,
+}
+
+impl OrderTerms {
+    /// The order these terms were published for, given what the fill record carries: the
+    /// account, the market and the order's side. Its hash is what the slot stores.
+    pub const fn order(&self, account_id: u32, market_id: u8, side: Side) -> Order {
+        Order {
+            account_id,
+            market_id,
+            side,
+            price: self.price,
+            size: self.size,
+            nonce: self.nonce,
+            expiry: self.expiry,
+            flags: self.flags,
+            max_fee_ppm: self.max_fee_ppm,
+        }
+    }
 }
 
 /// One side of a fill.

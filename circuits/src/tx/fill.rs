@@ -85,6 +85,7 @@ pub(crate) fn fill_slot(
     side: &FillSide,
     first_fill_hash: Option<Digest>,
     size: u64,
+    party: Party,
 ) -> Result<(), TxError> {
     let slot = ov.slot(side.account_id, side.slot);
     let new = match (&side.first_fill, first_fill_hash) {
@@ -93,7 +94,7 @@ pub(crate) fn fill_slot(
         }
         _ => {
             if slot.is_empty() || slot.cancelled {
-                return Err(TxError::OrderCancelled(Party::Maker));
+                return Err(TxError::OrderCancelled(party));
             }
             OrderSlot { filled: slot.filled + size, ..slot }
         }

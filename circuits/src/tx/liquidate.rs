@@ -14,7 +14,7 @@ use super::fill::{check_order, fee_amount, fill, fill_slot, reduces, settle, set
 use crate::constants::INSURANCE_ACCOUNT;
 use crate::error::{Party, TxError};
 use crate::hash::Digest;
-use crate::order::{Order, Side, SignedOrder};
+use crate::order::{Side, SignedOrder};
 use crate::pubdata::{FillSide, LiquidateOp, PubOp};
 use crate::risk::{account_risk, position_risk, transition_allowed, within_bankruptcy_bound};
 use crate::state::Overlay;
@@ -126,21 +126,11 @@ pub(super) fn apply(
 }
 
 pub(super) fn execute(ov: &mut Overlay<'_>, op: &LiquidateOp) -> Result<(), TxError> {
-    let hash = op.liquidator.first_fill.map(|t| {
-        let liquidated_long = ov.account(op.liquidated).map_or(0, |a| a.size_in(op.market_id)) > 0;
-        Order {
-            account_id: op.liquidator.account_id,
-            market_id: op.market_id,
-            side: if liquidated_long { Side::Buy } else { Side::Sell },
-            price: op.price,
-            size: t.size,
-            nonce: t.nonce,
-            expiry: t.expiry,
-            flags: t.flags,
-            max_fee_ppm: t.max_fee_ppm,
-        }
-        .hash(ov.config())
-    });
+    // The liquidator trades against the position: it buys from a long, sells to a short.
+    let long = ov.account(op.liquidated)?.size_in(op.market_id) > 0;
+    let side = if long { Side::Buy } else { Side::Sell };
+    let l = &op.liquidator;
+    let hash = l.first_fill.map(|t| t.order(l.account_id, op.market_id, side).hash(ov.config()));
     execute_inner(ov, op, hash)
 }
 
@@ -153,7 +143,7 @@ fn execute_inner(
     settle(ov, op.liquidated)?;
     settle(ov, op.liquidator.account_id)?;
     if !op.takeover {
-        fill_slot(ov, &op.liquidator, hash, op.size)?;
+        fill_slot(ov, &op.liquidator, hash, op.size, Party::Liquidator)?;
     }
     let fee = fee_amount(op.size, op.price, op.liquidator.fee_ppm);
     let (buyer, seller, buyer_fee, seller_fee) = if long {

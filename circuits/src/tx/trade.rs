@@ -12,7 +12,7 @@ use super::fill::{check_order, fee_amount, fill, fill_slot, reduces, settle, set
 use crate::error::{Party, TxError};
 use crate::hash::Digest;
 use crate::order::{Side, SignedOrder};
-use crate::pubdata::{PubOp, TradeOp};
+use crate::pubdata::{FillSide, PubOp, TradeOp};
 use crate::risk::{account_risk, transition_allowed};
 use crate::state::Overlay;
 
@@ -90,7 +90,8 @@ pub(super) fn apply(
 
     let op =
         TradeOp { maker, taker, market_id: m.market_id, taker_side: k.side, size: t.size, price };
-    execute_with(ov, &op, Some((hashes[0], hashes[1])))?;
+    let first = |side: &FillSide, h: Digest| side.first_fill.map(|_| h);
+    execute_inner(ov, &op, first(&op.maker, hashes[0]), first(&op.taker, hashes[1]))?;
 
     for (so, before, risk_before, party) in [
         (&t.maker, &maker_before, &maker_risk, Party::Maker),
@@ -111,39 +112,15 @@ pub(super) fn apply(
 }
 
 /// Executes a trade record: settle funding of both accounts, write both order slots, move
-/// position and cash, pay fees.
+/// position and cash, pay fees. A first fill's order hash is recomputed from the published
+/// terms (replay) unless the caller already has it (`apply`).
 pub(super) fn execute(ov: &mut Overlay<'_>, op: &TradeOp) -> Result<(), TxError> {
     let config = ov.config();
-    let rebuild = |side: &crate::pubdata::FillSide, order_side: Side, price: u32| {
-        side.first_fill.map(|t| {
-            crate::order::Order {
-                account_id: side.account_id,
-                market_id: op.market_id,
-                side: order_side,
-                price,
-                size: t.size,
-                nonce: t.nonce,
-                expiry: t.expiry,
-                flags: t.flags,
-                max_fee_ppm: t.max_fee_ppm,
-            }
-            .hash(config)
-        })
+    let hash = |side: &FillSide, order_side: Side| {
+        side.first_fill.map(|t| t.order(side.account_id, op.market_id, order_side).hash(config))
     };
-    let maker_side = op.taker_side.opposite();
-    let mh = rebuild(&op.maker, maker_side, op.price);
-    let th = rebuild(&op.taker, op.taker_side, op.taker.first_fill.map_or(0, |t| t.price));
-    execute_inner(ov, op, mh, th)
-}
-
-fn execute_with(
-    ov: &mut Overlay<'_>,
-    op: &TradeOp,
-    hashes: Option<(Digest, Digest)>,
-) -> Result<(), TxError> {
-    let (mh, th) = hashes.map_or((None, None), |(a, b)| (Some(a), Some(b)));
-    let mh = op.maker.first_fill.and(mh);
-    let th = op.taker.first_fill.and(th);
+    let mh = hash(&op.maker, op.taker_side.opposite());
+    let th = hash(&op.taker, op.taker_side);
     execute_inner(ov, op, mh, th)
 }
 
@@ -155,8 +132,8 @@ fn execute_inner(
 ) -> Result<(), TxError> {
     settle(ov, op.maker.account_id)?;
     settle(ov, op.taker.account_id)?;
-    fill_slot(ov, &op.maker, mh, op.size)?;
-    fill_slot(ov, &op.taker, th, op.size)?;
+    fill_slot(ov, &op.maker, mh, op.size, Party::Maker)?;
+    fill_slot(ov, &op.taker, th, op.size, Party::Taker)?;
     let maker_fee = fee_amount(op.size, op.price, op.maker.fee_ppm);
     let taker_fee = fee_amount(op.size, op.price, op.taker.fee_ppm);
     let (buyer, seller, buyer_fee, seller_fee) = match op.taker_side {
