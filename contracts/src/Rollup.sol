@@ -601,7 +601,7 @@ contract Rollup is ReentrancyGuard {
     /// @dev The account leaf preimage: tag ‖ pubkey(5) ‖ l1_address(5 × u32, big-endian
     /// limbs) ‖ collateral ‖ nonce ‖ positions(8 × (market, size, funding)) ‖ orders_root(4).
     function _accountElements(AccountLeaf calldata a) internal view returns (uint256[] memory e) {
-        e = new uint256[](39);
+        e = new uint256[](41);
         e[0] = TAG_ACCOUNT;
         for (uint256 i; i < 5; ++i) {
             e[1 + i] = a.pubkey[i];
@@ -620,7 +620,7 @@ contract Rollup is ReentrancyGuard {
         }
         uint256[4] memory r = poseidon.fromDigestBytes(a.ordersRoot);
         for (uint256 i; i < 4; ++i) {
-            e[35 + i] = r[i];
+            e[37 + i] = r[i];
         }
     }
 

@@ -24,7 +24,7 @@ alloy::sol!(
 alloy::sol!(
     #[sol(rpc)]
     Groth16Verifier,
-    "artifacts/IVerifier.json"
+    "artifacts/Groth16Verifier.json"
 );
 
 alloy::sol!(

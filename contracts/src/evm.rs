@@ -100,7 +100,7 @@ impl InProcessEvm {
             .gas_price(0)
             .build_fill();
         let r = self.evm.transact_commit(tx).map_err(|e| EvmError::Rejected(format!("{e:?}")))?;
-        let gas = r.gas_used();
+        let gas = r.tx_gas_used();
         Ok((r, gas))
     }
 

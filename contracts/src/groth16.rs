@@ -18,7 +18,8 @@
 
 use std::fmt::Write as _;
 
-use ark_bn254::{Bn254, Fq, Fq2, Fr, G1Affine, G2Affine};
+use ark_bn254::{Bn254, Fq2, Fr, G1Affine, G2Affine};
+use ark_ec::AffineRepr;
 use ark_ff::{BigInteger, PrimeField};
 use ark_groth16::{Groth16, Proof, ProvingKey, VerifyingKey};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
@@ -112,18 +113,18 @@ fn be32(x: impl PrimeField) -> [u8; 32] {
 fn g1_words(p: &G1Affine) -> [[u8; 32]; 2] {
     // The point at infinity is (0, 0) for the precompiles (arkworks stores it as such too,
     // but with a flag; write the zeros explicitly).
-    if p.infinity {
+    if p.is_zero() {
         return [[0; 32]; 2];
     }
     [be32(p.x), be32(p.y)]
 }
 
 fn fq2_words(x: &Fq2) -> [[u8; 32]; 2] {
-    [be32::<Fq>(x.c1), be32::<Fq>(x.c0)]
+    [be32(x.c1), be32(x.c0)]
 }
 
 fn g2_words(p: &G2Affine) -> [[u8; 32]; 4] {
-    if p.infinity {
+    if p.is_zero() {
         return [[0; 32]; 4];
     }
     let [a, b] = fq2_words(&p.x);

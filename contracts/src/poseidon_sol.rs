@@ -260,7 +260,7 @@ contract PoseidonGoldilocks {{
     fallback() external {{
         // Not memory-safe in Solidity's sense, and needs not be: every path ends in
         // return or revert, so no Solidity code runs after the assembly.
-        assembly {
+        assembly {{
 
 {yul}
             function nonCanonical() {{

@@ -83,7 +83,7 @@ contract ExitTest is RollupFixture {
     }
 
     function accountElements(Rollup.AccountLeaf memory a) internal view returns (uint256[] memory e) {
-        e = new uint256[](39);
+        e = new uint256[](41);
         e[0] = 0x2e746363612e6270;
         for (uint256 i; i < 5; ++i) {
             e[1 + i] = a.pubkey[i];
@@ -97,7 +97,7 @@ contract ExitTest is RollupFixture {
         }
         uint256[4] memory r = poseidon.fromDigestBytes(a.ordersRoot);
         for (uint256 i; i < 4; ++i) {
-            e[35 + i] = r[i];
+            e[37 + i] = r[i];
         }
     }
 

@@ -5,7 +5,7 @@
 
 use alloy::primitives::{keccak256, Address, B256, U256};
 use alloy::sol_types::{SolCall, SolConstructor, SolError};
-use plonky2::field::types::{Field, PrimeField64};
+use plonky2::field::types::{Field, Field64, PrimeField64};
 use plonky2::plonk::config::Hasher;
 use proofbook_circuits::hash::F;
 use proofbook_contracts::bindings::{Groth16Verifier, PoseidonGoldilocks, Rollup, TestUSDC};
