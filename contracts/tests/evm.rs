@@ -52,7 +52,7 @@ fn groth16_verifier_accepts_only_valid_proofs_of_the_statement() -> anyhow::Resu
         let (ok, out) = evm.call(
             DEPLOYER,
             v,
-            &Groth16Verifier::verifyProofCall { proof: proof.to_vec().into(), publicInputs: vec![x] },
+            &Groth16Verifier::verifyProofCall { proof: proof.to_vec().into(), inputs: vec![x] },
         )?;
         Ok((ok, out.gas_used))
     };
