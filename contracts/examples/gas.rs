@@ -19,8 +19,18 @@ use proofbook_contracts::{anvil, groth16, vectors};
 
 fn trade(i: u32) -> PubOp {
     PubOp::Trade(TradeOp {
-        maker: FillSide { account_id: 1000 + i, slot: (i % 65_536) as u16, fee_ppm: 100, first_fill: None },
-        taker: FillSide { account_id: 2000 + i, slot: ((i * 7) % 65_536) as u16, fee_ppm: 300, first_fill: None },
+        maker: FillSide {
+            account_id: 1000 + i,
+            slot: (i % 65_536) as u16,
+            fee_ppm: 100,
+            first_fill: None,
+        },
+        taker: FillSide {
+            account_id: 2000 + i,
+            slot: ((i * 7) % 65_536) as u16,
+            fee_ppm: 300,
+            first_fill: None,
+        },
         market_id: 1,
         taker_side: if i % 2 == 0 { Side::Buy } else { Side::Sell },
         size: 250 + u64::from(i % 1000),
@@ -85,7 +95,12 @@ async fn main() -> anyhow::Result<()> {
         let mut ops = Vec::new();
         if first_batch {
             for _ in 0..3 {
-                ops.push(PubOp::Deposit(DepositOp { account_id: 7, l1_address: alice_addr, pubkey: fx.account.pubkey, amount }));
+                ops.push(PubOp::Deposit(DepositOp {
+                    account_id: 7,
+                    l1_address: alice_addr,
+                    pubkey: fx.account.pubkey,
+                    amount,
+                }));
             }
             ops.push(PubOp::Withdraw { account_id: 7, amount: 1_000_000 });
         }
@@ -93,7 +108,12 @@ async fn main() -> anyhow::Result<()> {
         let pd = encode_batch(&ops);
         let old = root;
         root = if first_batch { fx.state_root } else { B256::from(U256::from(1000 + n)) };
-        let now = operator.get_block_by_number(alloy::eips::BlockNumberOrTag::Latest).await?.expect("block").header.timestamp;
+        let now = operator
+            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+            .await?
+            .expect("block")
+            .header
+            .timestamp;
         let header = Rollup::BatchHeader {
             batchNumber: n,
             timestamp: now,
@@ -109,19 +129,34 @@ async fn main() -> anyhow::Result<()> {
         let owner = |id: u32| (id == 7 && !first_batch).then_some(alice_addr);
         let batch = stored_batch(&header, &pd, queue_head, owner)?;
         queue_head += batch.priorityOpCount;
-        let proof = groth16::encode_proof(&groth16::prove_trivial(&keys, digest_scalar(batch_statement(&batch)), n)?);
+        let proof = groth16::encode_proof(&groth16::prove_trivial(
+            &keys,
+            digest_scalar(batch_statement(&batch)),
+            n,
+        )?);
         let r = ro.verifyBatch(batch, proof.into()).send().await?.get_receipt().await?;
         if first_batch {
-            rows.push(("verifyBatch (3 deposits, 1 withdrawal credited)".into(), r.gas_used, String::new()));
+            rows.push((
+                "verifyBatch (3 deposits, 1 withdrawal credited)".into(),
+                r.gas_used,
+                String::new(),
+            ));
         } else if trades == 100 {
-            rows.push(("verifyBatch (no L1 operations)".into(), r.gas_used, "Groth16 pairing check included".into()));
+            rows.push((
+                "verifyBatch (no L1 operations)".into(),
+                r.gas_used,
+                "Groth16 pairing check included".into(),
+            ));
         }
     }
     for (t, len, gas, cd, tokens) in &commit_gas {
         rows.push((
             format!("commitBatch, {t} trades ({len} B public data)"),
             *gas,
-            format!("calldata {cd} gas (EIP-2028), floor tokens {tokens} (EIP-7623 floor {})", 21_000 + 10 * tokens),
+            format!(
+                "calldata {cd} gas (EIP-2028), floor tokens {tokens} (EIP-7623 floor {})",
+                21_000 + 10 * tokens
+            ),
         ));
     }
     let (_, l100, g100, cd100, _) = commit_gas[1];
@@ -144,7 +179,14 @@ async fn main() -> anyhow::Result<()> {
     let r = rs.activateExodus().send().await?.get_receipt().await?;
     rows.push(("activateExodus".into(), r.gas_used, String::new()));
     let r = rs
-        .exit(fx.account.clone(), fx.account_proof.clone(), fx.markets.clone(), fx.market_proofs.clone(), fx.markets_root, fx.config_hash)
+        .exit(
+            fx.account.clone(),
+            fx.account_proof.clone(),
+            fx.markets.clone(),
+            fx.market_proofs.clone(),
+            fx.markets_root,
+            fx.config_hash,
+        )
         .send()
         .await?
         .get_receipt()

@@ -12,7 +12,9 @@ pub const HARDFORK: &str = "prague";
 #[derive(Debug, thiserror::Error)]
 pub enum AnvilError {
     /// No anvil binary at the expected places.
-    #[error("anvil not found (looked at {0:?}); run `npm ci` in contracts/ or set PROOFBOOK_ANVIL")]
+    #[error(
+        "anvil not found (looked at {0:?}); run `npm ci` in contracts/ or set PROOFBOOK_ANVIL"
+    )]
     NotFound(Vec<PathBuf>),
     /// The binary did not start or did not report its endpoint.
     #[error("anvil failed to start: {0}")]
@@ -31,7 +33,11 @@ pub fn anvil_path() -> Result<PathBuf, AnvilError> {
         tried.push(p);
     }
     let nm = crate::contracts_dir().join("node_modules");
-    for rel in ["@foundry-rs/anvil-linux-amd64/bin/anvil", "@foundry-rs/anvil-linux-arm64/bin/anvil", ".bin/anvil"] {
+    for rel in [
+        "@foundry-rs/anvil-linux-amd64/bin/anvil",
+        "@foundry-rs/anvil-linux-arm64/bin/anvil",
+        ".bin/anvil",
+    ] {
         let p = nm.join(rel);
         if p.is_file() {
             return Ok(p);

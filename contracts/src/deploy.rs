@@ -70,7 +70,11 @@ pub struct Deployment {
 }
 
 /// Deploys the system from `deployer` (the provider's default sender).
-pub async fn deploy<P: Provider>(provider: &P, deployer: Address, params: DeployParams) -> Result<Deployment, DeployError> {
+pub async fn deploy<P: Provider>(
+    provider: &P,
+    deployer: Address,
+    params: DeployParams,
+) -> Result<Deployment, DeployError> {
     let usdc = match params.usdc {
         Some(a) => a,
         None => *TestUSDC::deploy(provider).await?.address(),

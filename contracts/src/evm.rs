@@ -91,7 +91,12 @@ impl InProcessEvm {
         self.timestamp
     }
 
-    fn run(&mut self, from: Address, kind: TxKind, data: Bytes) -> Result<(ExecutionResult, u64), EvmError> {
+    fn run(
+        &mut self,
+        from: Address,
+        kind: TxKind,
+        data: Bytes,
+    ) -> Result<(ExecutionResult, u64), EvmError> {
         let tx = TxEnv::builder()
             .caller(from)
             .kind(kind)
@@ -107,14 +112,21 @@ impl InProcessEvm {
     /// Deploys `init_code` (creation bytecode followed by ABI-encoded constructor arguments).
     pub fn deploy(&mut self, from: Address, init_code: Bytes) -> Result<(Address, u64), EvmError> {
         match self.run(from, TxKind::Create, init_code)? {
-            (ExecutionResult::Success { output: Output::Create(_, Some(addr)), .. }, gas) => Ok((addr, gas)),
+            (ExecutionResult::Success { output: Output::Create(_, Some(addr)), .. }, gas) => {
+                Ok((addr, gas))
+            }
             (ExecutionResult::Revert { output, .. }, _) => Err(EvmError::Revert(output)),
             (other, _) => Err(EvmError::Halt(format!("{other:?}"))),
         }
     }
 
     /// Sends a transaction calling `to` with raw `data`.
-    pub fn transact(&mut self, from: Address, to: Address, data: Bytes) -> Result<Outcome, EvmError> {
+    pub fn transact(
+        &mut self,
+        from: Address,
+        to: Address,
+        data: Bytes,
+    ) -> Result<Outcome, EvmError> {
         match self.run(from, TxKind::Call(to), data)? {
             (ExecutionResult::Success { output, logs, .. }, gas_used) => {
                 Ok(Outcome { output: output.into_data(), gas_used, logs })
@@ -125,7 +137,12 @@ impl InProcessEvm {
     }
 
     /// Sends a typed call and decodes its return value.
-    pub fn call<C: SolCall>(&mut self, from: Address, to: Address, call: &C) -> Result<(C::Return, Outcome), EvmError> {
+    pub fn call<C: SolCall>(
+        &mut self,
+        from: Address,
+        to: Address,
+        call: &C,
+    ) -> Result<(C::Return, Outcome), EvmError> {
         let out = self.transact(from, to, call.abi_encode().into())?;
         let ret = C::abi_decode_returns(&out.output)?;
         Ok((ret, out))

@@ -56,12 +56,17 @@ pub struct TrivialStatementCircuit {
 
 impl ConstraintSynthesizer<Fr> for TrivialStatementCircuit {
     fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
-        let digest = cs.new_input_variable(|| self.digest.ok_or(SynthesisError::AssignmentMissing))?;
+        let digest =
+            cs.new_input_variable(|| self.digest.ok_or(SynthesisError::AssignmentMissing))?;
         let x = cs.new_witness_variable(|| self.digest.ok_or(SynthesisError::AssignmentMissing))?;
         let x_sq = cs.new_witness_variable(|| {
             self.digest.map(|d| d * d).ok_or(SynthesisError::AssignmentMissing)
         })?;
-        cs.enforce_r1cs_constraint(|| lc!() + x, || lc!() + ark_relations::gr1cs::Variable::One, || lc!() + digest)?;
+        cs.enforce_r1cs_constraint(
+            || lc!() + x,
+            || lc!() + ark_relations::gr1cs::Variable::One,
+            || lc!() + digest,
+        )?;
         cs.enforce_r1cs_constraint(|| lc!() + x, || lc!() + x, || lc!() + x_sq)?;
         Ok(())
     }
@@ -83,8 +88,7 @@ pub const DEV_SETUP_SEED: u64 = 0x7072_6f6f_6662_6f6f; // "proofboo"
 /// the toxic waste is known to anyone who reads this code. Development and tests only.
 pub fn insecure_dev_setup(seed: u64) -> Result<DevKeys, Groth16Error> {
     let mut rng = StdRng::seed_from_u64(seed);
-    let (pk, vk) =
-        Groth16::<Bn254>::setup(TrivialStatementCircuit { digest: None }, &mut rng)?;
+    let (pk, vk) = Groth16::<Bn254>::setup(TrivialStatementCircuit { digest: None }, &mut rng)?;
     Ok(DevKeys { pk, vk })
 }
 
@@ -92,13 +96,24 @@ pub fn insecure_dev_setup(seed: u64) -> Result<DevKeys, Groth16Error> {
 /// randomness (so fixtures are reproducible).
 pub fn prove_trivial(keys: &DevKeys, digest: Fr, seed: u64) -> Result<Proof<Bn254>, Groth16Error> {
     let mut rng = StdRng::seed_from_u64(seed);
-    Ok(Groth16::<Bn254>::prove(&keys.pk, TrivialStatementCircuit { digest: Some(digest) }, &mut rng)?)
+    Ok(Groth16::<Bn254>::prove(
+        &keys.pk,
+        TrivialStatementCircuit { digest: Some(digest) },
+        &mut rng,
+    )?)
 }
 
 /// Native verification (what the contract must agree with).
-pub fn verify(vk: &VerifyingKey<Bn254>, inputs: &[Fr], proof: &Proof<Bn254>) -> Result<bool, Groth16Error> {
+pub fn verify(
+    vk: &VerifyingKey<Bn254>,
+    inputs: &[Fr],
+    proof: &Proof<Bn254>,
+) -> Result<bool, Groth16Error> {
     if vk.gamma_abc_g1.len() != inputs.len() + 1 {
-        return Err(Groth16Error::InputCount { expected: inputs.len(), got: vk.gamma_abc_g1.len() - 1 });
+        return Err(Groth16Error::InputCount {
+            expected: inputs.len(),
+            got: vk.gamma_abc_g1.len() - 1,
+        });
     }
     Ok(Groth16::<Bn254>::verify(vk, inputs, proof)?)
 }

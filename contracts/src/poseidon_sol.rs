@@ -98,7 +98,12 @@ fn mds_full(out: &mut String) {
     );
     let _ = writeln!(out, "                mstore({}, t)", t(n - 1));
     for k in (0..n - 1).rev() {
-        let _ = writeln!(out, "                t := or(mload({}), shl({LANE_BITS}, t)) mstore({}, t)", s(k), t(k));
+        let _ = writeln!(
+            out,
+            "                t := or(mload({}), shl({LANE_BITS}, t)) mstore({}, t)",
+            s(k),
+            t(k)
+        );
     }
     // Diagonal terms need the raw inputs, which the writes below overwrite.
     let diag_rows: Vec<usize> = (0..n).filter(|&r| diag[r] != 0).collect();
@@ -116,7 +121,8 @@ fn mds_full(out: &mut String) {
         let _ = writeln!(out, "                {{\n                    let w := {sum}");
         for lane in 0..3 {
             let r = g + lane;
-            let shifted = if lane == 0 { "w".to_string() } else { format!("shr({}, w)", lane * LANE_BITS) };
+            let shifted =
+                if lane == 0 { "w".to_string() } else { format!("shr({}, w)", lane * LANE_BITS) };
             let mut v = format!("and({shifted}, {mask})");
             if diag_rows.contains(&r) {
                 v = format!("add({v}, d{r})");
@@ -148,10 +154,23 @@ fn perm(out: &mut String) {
     out.push_str(
         "                // partial rounds (plonky2's fast form). First constant layer and the initial\n                // matrix, into T: inputs < 2^65, entries < 2^64, 11 terms → T_c < 2^133.\n",
     );
-    let _ = writeln!(out, "                mstore({}, add(mload({}), {}))", t(0), s(0), hex64(first[0]));
+    let _ = writeln!(
+        out,
+        "                mstore({}, add(mload({}), {}))",
+        t(0),
+        s(0),
+        hex64(first[0])
+    );
     for c in 1..n {
         let terms: Vec<String> = (1..n)
-            .map(|r| format!("mul(add(mload({}), {}), {})", s(r), hex64(first[r]), hex64(init[r - 1][c - 1])))
+            .map(|r| {
+                format!(
+                    "mul(add(mload({}), {}), {})",
+                    s(r),
+                    hex64(first[r]),
+                    hex64(init[r - 1][c - 1])
+                )
+            })
             .collect();
         let mut sum = terms[0].clone();
         for term in &terms[1..] {
@@ -183,7 +202,8 @@ fn perm(out: &mut String) {
                 v = hex64(vs[i][j - 1])
             );
         }
-        let _ = writeln!(out, "                    mstore({}, mod(d, P))\n                }}", t(0));
+        let _ =
+            writeln!(out, "                    mstore({}, mod(d, P))\n                }}", t(0));
     }
     round += N_PARTIAL_ROUNDS;
     for k in 0..HALF_N_FULL_ROUNDS {

@@ -111,18 +111,21 @@ pub fn exit_fixture(rollup: Address, l1: Address) -> ExitFixture {
         positions,
     };
     let mut orders = SparseMerkleTree::new(16).expect("depth 16 is valid");
-    let slot = OrderSlot { order_nonce: 0x10011, order_hash: s.digest(), filled: 100, cancelled: false };
+    let slot =
+        OrderSlot { order_nonce: 0x10011, order_hash: s.digest(), filled: 100, cancelled: false };
     orders.update(0x11, slot.leaf_hash()).expect("slot index below 2^16");
     let orders_root = orders.root();
     let leaf = account.leaf_hash(&orders_root);
-    let other = Account { l1_address: Address::repeat_byte(0x22), collateral: 5, ..Account::default() };
+    let other =
+        Account { l1_address: Address::repeat_byte(0x22), collateral: 5, ..Account::default() };
     let accounts = SparseMerkleTree::from_leaves(
         32,
         vec![(7, leaf), (8, other.leaf_hash(&orders_root)), (0xffff_fff0, s.digest())],
     )
     .expect("ids below 2^32");
     let markets_tree =
-        SparseMerkleTree::from_leaves(8, vec![(1, perp.leaf_hash()), (2, call.leaf_hash())]).expect("ids below 2^8");
+        SparseMerkleTree::from_leaves(8, vec![(1, perp.leaf_hash()), (2, call.leaf_hash())])
+            .expect("ids below 2^8");
     let config = Config {
         oracle_pubkey: [1, 2, 3, 4, 5],
         max_fee_ppm: 1_000,
@@ -247,8 +250,20 @@ pub fn vector_batch() -> VectorBatch {
 /// vector batch's statement and for another statement.
 pub fn groth16_vectors(keys: &DevKeys) -> Result<Value, groth16::Groth16Error> {
     let b = vector_batch();
-    let digest = statement_digest(b.old_root, b.new_root, keccak256(&b.public_data), b.batch_number, b.timestamp);
-    let other = statement_digest(b.old_root, B256::from(U256::from(0xdead)), keccak256(&b.public_data), 1, b.timestamp);
+    let digest = statement_digest(
+        b.old_root,
+        b.new_root,
+        keccak256(&b.public_data),
+        b.batch_number,
+        b.timestamp,
+    );
+    let other = statement_digest(
+        b.old_root,
+        B256::from(U256::from(0xdead)),
+        keccak256(&b.public_data),
+        1,
+        b.timestamp,
+    );
     let proof = groth16::prove_trivial(keys, crate::encoding::digest_scalar(digest), 1)?;
     let other_proof = groth16::prove_trivial(keys, crate::encoding::digest_scalar(other), 2)?;
     Ok(json!({

@@ -21,7 +21,9 @@ async fn deposit_verify_withdraw_then_exodus_exit_on_anvil() -> anyhow::Result<(
     let node = anvil::spawn()?;
     let signer = |i: usize| PrivateKeySigner::from(node.keys()[i].clone());
     let connect = |i: usize| {
-        ProviderBuilder::new().wallet(EthereumWallet::from(signer(i))).connect_http(node.endpoint_url())
+        ProviderBuilder::new()
+            .wallet(EthereumWallet::from(signer(i)))
+            .connect_http(node.endpoint_url())
     };
     let (operator, alice, stranger) = (connect(0), connect(1), connect(2));
     let (op_addr, alice_addr) = (node.addresses()[0], node.addresses()[1]);
@@ -58,11 +60,21 @@ async fn deposit_verify_withdraw_then_exodus_exit_on_anvil() -> anyhow::Result<(
     //    verifies it with a real proof of the batch statement.
     let withdrawn: u64 = 250_000_000;
     let public_data = encode_batch(&[
-        PubOp::Deposit(DepositOp { account_id: 7, l1_address: alice_addr, pubkey: fx.account.pubkey, amount }),
+        PubOp::Deposit(DepositOp {
+            account_id: 7,
+            l1_address: alice_addr,
+            pubkey: fx.account.pubkey,
+            amount,
+        }),
         PubOp::Withdraw { account_id: 7, amount: withdrawn },
     ]);
     let rollup_o = Rollup::new(d.rollup, &operator);
-    let now = operator.get_block_by_number(alloy::eips::BlockNumberOrTag::Latest).await?.expect("a block").header.timestamp;
+    let now = operator
+        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+        .await?
+        .expect("a block")
+        .header
+        .timestamp;
     let header = Rollup::BatchHeader {
         batchNumber: 1,
         timestamp: now,
@@ -70,13 +82,29 @@ async fn deposit_verify_withdraw_then_exodus_exit_on_anvil() -> anyhow::Result<(
         oldStateRoot: d.genesis_root,
         newStateRoot: fx.state_root,
     };
-    let r = rollup_o.commitBatch(header.clone(), public_data.clone().into()).send().await?.get_receipt().await?;
+    let r = rollup_o
+        .commitBatch(header.clone(), public_data.clone().into())
+        .send()
+        .await?
+        .get_receipt()
+        .await?;
     println!("commitBatch ({} bytes of public data): {} gas", public_data.len(), r.gas_used);
     let batch = stored_batch(&header, &public_data, 0, |_| None)?;
     let keys = groth16::insecure_dev_setup(groth16::DEV_SETUP_SEED)?;
-    let wrong = groth16::encode_proof(&groth16::prove_trivial(&keys, digest_scalar(batch_statement(&batch) ^ U256::from(1)), 1)?);
-    assert!(rollup_o.verifyBatch(batch.clone(), wrong.into()).call().await.is_err(), "a proof of another statement is rejected");
-    let proof = groth16::encode_proof(&groth16::prove_trivial(&keys, digest_scalar(batch_statement(&batch)), 2)?);
+    let wrong = groth16::encode_proof(&groth16::prove_trivial(
+        &keys,
+        digest_scalar(batch_statement(&batch) ^ U256::from(1)),
+        1,
+    )?);
+    assert!(
+        rollup_o.verifyBatch(batch.clone(), wrong.into()).call().await.is_err(),
+        "a proof of another statement is rejected"
+    );
+    let proof = groth16::encode_proof(&groth16::prove_trivial(
+        &keys,
+        digest_scalar(batch_statement(&batch)),
+        2,
+    )?);
     let r = rollup_o.verifyBatch(batch, proof.into()).send().await?.get_receipt().await?;
     assert!(r.status());
     println!("verifyBatch: {} gas", r.gas_used);
@@ -113,7 +141,14 @@ async fn deposit_verify_withdraw_then_exodus_exit_on_anvil() -> anyhow::Result<(
     assert!(r.status());
     println!("exit (2 markets): {} gas", r.gas_used);
     assert_eq!(rollup_a.withdrawable(alice_addr).call().await?, U256::from(fx.payout));
-    let again = rollup_s.exit(fx.account, fx.account_proof, fx.markets, fx.market_proofs, fx.markets_root, fx.config_hash);
+    let again = rollup_s.exit(
+        fx.account,
+        fx.account_proof,
+        fx.markets,
+        fx.market_proofs,
+        fx.markets_root,
+        fx.config_hash,
+    );
     assert!(again.call().await.is_err(), "second exit rejected");
     let before = usdc_a.balanceOf(alice_addr).call().await?;
     rollup_a.withdraw().send().await?.get_receipt().await?;

@@ -94,21 +94,34 @@ fn rollup_verifies_a_batch_with_a_real_trivial_statement_proof() -> anyhow::Resu
         oldStateRoot: genesis,
         newStateRoot: B256::repeat_byte(3),
     };
-    evm.call(DEPLOYER, rollup, &Rollup::commitBatchCall { h: header.clone(), publicData: public_data.clone().into() })?;
+    evm.call(
+        DEPLOYER,
+        rollup,
+        &Rollup::commitBatchCall { h: header.clone(), publicData: public_data.clone().into() },
+    )?;
     let batch = stored_batch(&header, &public_data, 0, |_| None)?;
     let digest = batch_statement(&batch);
-    let (on_chain, _) = evm.call(DEPLOYER, rollup, &Rollup::statementDigestCall { b: batch.clone() })?;
+    let (on_chain, _) =
+        evm.call(DEPLOYER, rollup, &Rollup::statementDigestCall { b: batch.clone() })?;
     assert_eq!(on_chain, digest, "Rust and Solidity statement digests agree");
     assert_eq!(batch.publicDataHash, keccak256(&public_data));
 
     // a real proof, but of another statement: rejected, nothing changes
-    let other = groth16::encode_proof(&groth16::prove_trivial(&keys, digest_scalar(digest ^ U256::from(1)), 4)?);
+    let other = groth16::encode_proof(&groth16::prove_trivial(
+        &keys,
+        digest_scalar(digest ^ U256::from(1)),
+        4,
+    )?);
     let err = evm
         .call(DEPLOYER, rollup, &Rollup::verifyBatchCall { b: batch.clone(), proof: other.into() })
         .expect_err("rejected");
-    assert!(matches!(&err, EvmError::Revert(d) if d.as_ref() == Rollup::InvalidProof::SELECTOR), "{err}");
+    assert!(
+        matches!(&err, EvmError::Revert(d) if d.as_ref() == Rollup::InvalidProof::SELECTOR),
+        "{err}"
+    );
     let proof = groth16::encode_proof(&groth16::prove_trivial(&keys, digest_scalar(digest), 5)?);
-    let (_, out) = evm.call(DEPLOYER, rollup, &Rollup::verifyBatchCall { b: batch, proof: proof.into() })?;
+    let (_, out) =
+        evm.call(DEPLOYER, rollup, &Rollup::verifyBatchCall { b: batch, proof: proof.into() })?;
     println!("Rollup.verifyBatch with the Groth16 verifier: {} gas", out.gas_used);
     let (root, _) = evm.call(DEPLOYER, rollup, &Rollup::verifiedStateRootCall {})?;
     assert_eq!(root, B256::repeat_byte(3));

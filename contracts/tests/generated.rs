@@ -5,7 +5,8 @@
 use proofbook_contracts::{contracts_dir, groth16, poseidon_sol, vectors};
 
 fn committed(rel: &str) -> String {
-    std::fs::read_to_string(contracts_dir().join(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"))
+    std::fs::read_to_string(contracts_dir().join(rel))
+        .unwrap_or_else(|e| panic!("reading {rel}: {e}"))
 }
 
 fn check(rel: &str, generated: &str) {
@@ -20,8 +21,14 @@ fn generated_files_are_current() -> anyhow::Result<()> {
     check("src/PoseidonGoldilocks.sol", &poseidon_sol::poseidon_goldilocks_sol());
     let keys = groth16::insecure_dev_setup(groth16::DEV_SETUP_SEED)?;
     check("src/Groth16Verifier.sol", &groth16::solidity_verifier(&keys.vk, "Groth16Verifier"));
-    check("test/vectors/poseidon.json", &(serde_json::to_string_pretty(&vectors::poseidon_vectors())? + "\n"));
-    check("test/vectors/groth16.json", &(serde_json::to_string_pretty(&vectors::groth16_vectors(&keys)?)? + "\n"));
+    check(
+        "test/vectors/poseidon.json",
+        &(serde_json::to_string_pretty(&vectors::poseidon_vectors())? + "\n"),
+    );
+    check(
+        "test/vectors/groth16.json",
+        &(serde_json::to_string_pretty(&vectors::groth16_vectors(&keys)?)? + "\n"),
+    );
     Ok(())
 }
 

@@ -18,7 +18,13 @@ fn main() -> anyhow::Result<()> {
     let keys = groth16::insecure_dev_setup(groth16::DEV_SETUP_SEED)?;
     write("src/Groth16Verifier.sol", groth16::solidity_verifier(&keys.vk, "Groth16Verifier"))?;
     std::fs::create_dir_all(dir.join("test/vectors"))?;
-    write("test/vectors/poseidon.json", serde_json::to_string_pretty(&vectors::poseidon_vectors())? + "\n")?;
-    write("test/vectors/groth16.json", serde_json::to_string_pretty(&vectors::groth16_vectors(&keys)?)? + "\n")?;
+    write(
+        "test/vectors/poseidon.json",
+        serde_json::to_string_pretty(&vectors::poseidon_vectors())? + "\n",
+    )?;
+    write(
+        "test/vectors/groth16.json",
+        serde_json::to_string_pretty(&vectors::groth16_vectors(&keys)?)? + "\n",
+    )?;
     Ok(())
 }
