@@ -16,3 +16,10 @@ if ! command -v clang >/dev/null 2>&1 || ! ls /usr/lib/llvm-*/lib/libclang.so* >
   $sudo_cmd apt-get update -qq
   $sudo_cmd apt-get install -y --no-install-recommends clang libclang-dev
 fi
+
+# The Solidity toolchain (solcjs, forge, anvil, cast) and OpenZeppelin, pinned in
+# contracts/package-lock.json; the Rust tests find anvil in contracts/node_modules.
+contracts_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/../contracts" && pwd)"
+if [ ! -d "$contracts_dir/node_modules/@foundry-rs/anvil-linux-amd64" ] || [ ! -d "$contracts_dir/node_modules/solc" ]; then
+  (cd "$contracts_dir" && npm ci --no-audit --no-fund)
+fi
