@@ -486,7 +486,7 @@ impl SimpleGenerator<F, D> for EncodeHint {
         self.u.0.iter().chain(self.t.0.iter()).copied().collect()
     }
 
-    fn run_once(&self, w: &PartitionWitness<F>, out: &mut GeneratedValues<F>) -> anyhow::Result<()> {
+    fn run_once(&self, w: &PartitionWitness<'_, F>, out: &mut GeneratedValues<F>) -> anyhow::Result<()> {
         let u = read_gfp5(w, &self.u);
         let t = read_gfp5(w, &self.t);
         write_gfp5(out, &self.w, t.div_by(&u))?;
@@ -500,7 +500,7 @@ impl SimpleGenerator<F, D> for EncodeHint {
         dst.write_target(self.neutral)
     }
 
-    fn deserialize(src: &mut Buffer, _: &CommonCircuitData<F, D>) -> IoResult<Self> {
+    fn deserialize(src: &mut Buffer<'_>, _: &CommonCircuitData<F, D>) -> IoResult<Self> {
         Ok(Self {
             u: read_gfp5_target(src)?,
             t: read_gfp5_target(src)?,
@@ -526,7 +526,7 @@ impl SimpleGenerator<F, D> for QuotientOneHint {
         self.den.0.to_vec()
     }
 
-    fn run_once(&self, w: &PartitionWitness<F>, out: &mut GeneratedValues<F>) -> anyhow::Result<()> {
+    fn run_once(&self, w: &PartitionWitness<'_, F>, out: &mut GeneratedValues<F>) -> anyhow::Result<()> {
         write_gfp5(out, &self.out, read_gfp5(w, &self.den).inverse())
     }
 
@@ -535,7 +535,7 @@ impl SimpleGenerator<F, D> for QuotientOneHint {
         write_gfp5_target(dst, &self.out)
     }
 
-    fn deserialize(src: &mut Buffer, _: &CommonCircuitData<F, D>) -> IoResult<Self> {
+    fn deserialize(src: &mut Buffer<'_>, _: &CommonCircuitData<F, D>) -> IoResult<Self> {
         Ok(Self { den: read_gfp5_target(src)?, out: read_gfp5_target(src)? })
     }
 }
@@ -557,7 +557,7 @@ impl SimpleGenerator<F, D> for DecodeHint {
         self.w.0.to_vec()
     }
 
-    fn run_once(&self, w: &PartitionWitness<F>, out: &mut GeneratedValues<F>) -> anyhow::Result<()> {
+    fn run_once(&self, w: &PartitionWitness<'_, F>, out: &mut GeneratedValues<F>) -> anyhow::Result<()> {
         let x = Point::decode(&read_gfp5(w, &self.w)).map_or(GFp5::ZERO, |p| p.x * p.z.inverse());
         write_gfp5(out, &self.x, x)
     }
@@ -567,7 +567,7 @@ impl SimpleGenerator<F, D> for DecodeHint {
         write_gfp5_target(dst, &self.x)
     }
 
-    fn deserialize(src: &mut Buffer, _: &CommonCircuitData<F, D>) -> IoResult<Self> {
+    fn deserialize(src: &mut Buffer<'_>, _: &CommonCircuitData<F, D>) -> IoResult<Self> {
         Ok(Self { w: read_gfp5_target(src)?, x: read_gfp5_target(src)? })
     }
 }

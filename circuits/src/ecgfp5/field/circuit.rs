@@ -469,7 +469,7 @@ pub trait WitnessGFp5: Witness<F> {
 impl<W: Witness<F>> WitnessGFp5 for W {}
 
 /// Reads a GF(p^5) value from a partition witness (used by hints).
-pub(crate) fn read_gfp5(w: &PartitionWitness<F>, t: &GFp5Target) -> GFp5 {
+pub(crate) fn read_gfp5(w: &PartitionWitness<'_, F>, t: &GFp5Target) -> GFp5 {
     GFp5::new(t.0.map(|x| w.get_target(x)))
 }
 
@@ -489,7 +489,7 @@ pub(crate) fn write_gfp5_target(dst: &mut Vec<u8>, t: &GFp5Target) -> IoResult<(
     dst.write_target_array(&t.0)
 }
 
-pub(crate) fn read_gfp5_target(src: &mut Buffer) -> IoResult<GFp5Target> {
+pub(crate) fn read_gfp5_target(src: &mut Buffer<'_>) -> IoResult<GFp5Target> {
     Ok(GFp5Target(src.read_target_array()?))
 }
 
@@ -512,7 +512,7 @@ impl SimpleGenerator<F, D> for QuotientHint {
 
     fn run_once(
         &self,
-        w: &PartitionWitness<F>,
+        w: &PartitionWitness<'_, F>,
         out: &mut GeneratedValues<F>,
     ) -> anyhow::Result<()> {
         let q = read_gfp5(w, &self.num).div_by(&read_gfp5(w, &self.den));
@@ -525,7 +525,7 @@ impl SimpleGenerator<F, D> for QuotientHint {
         write_gfp5_target(dst, &self.out)
     }
 
-    fn deserialize(src: &mut Buffer, _: &CommonCircuitData<F, D>) -> IoResult<Self> {
+    fn deserialize(src: &mut Buffer<'_>, _: &CommonCircuitData<F, D>) -> IoResult<Self> {
         Ok(Self {
             num: read_gfp5_target(src)?,
             den: read_gfp5_target(src)?,
@@ -552,7 +552,7 @@ impl SimpleGenerator<F, D> for IsZeroHint {
 
     fn run_once(
         &self,
-        w: &PartitionWitness<F>,
+        w: &PartitionWitness<'_, F>,
         out: &mut GeneratedValues<F>,
     ) -> anyhow::Result<()> {
         let z = read_gfp5(w, &self.a).is_zero();
@@ -564,7 +564,7 @@ impl SimpleGenerator<F, D> for IsZeroHint {
         dst.write_target(self.out)
     }
 
-    fn deserialize(src: &mut Buffer, _: &CommonCircuitData<F, D>) -> IoResult<Self> {
+    fn deserialize(src: &mut Buffer<'_>, _: &CommonCircuitData<F, D>) -> IoResult<Self> {
         Ok(Self { a: read_gfp5_target(src)?, out: src.read_target()? })
     }
 }
@@ -588,7 +588,7 @@ impl SimpleGenerator<F, D> for SqrtHint {
 
     fn run_once(
         &self,
-        w: &PartitionWitness<F>,
+        w: &PartitionWitness<'_, F>,
         out: &mut GeneratedValues<F>,
     ) -> anyhow::Result<()> {
         let r = read_gfp5(w, &self.a).sqrt().unwrap_or(GFp5::ZERO);
@@ -600,7 +600,7 @@ impl SimpleGenerator<F, D> for SqrtHint {
         write_gfp5_target(dst, &self.out)
     }
 
-    fn deserialize(src: &mut Buffer, _: &CommonCircuitData<F, D>) -> IoResult<Self> {
+    fn deserialize(src: &mut Buffer<'_>, _: &CommonCircuitData<F, D>) -> IoResult<Self> {
         Ok(Self { a: read_gfp5_target(src)?, out: read_gfp5_target(src)? })
     }
 }

@@ -168,7 +168,7 @@ impl SimpleGenerator<F, D> for DigitsHint {
 
     fn run_once(
         &self,
-        w: &PartitionWitness<F>,
+        w: &PartitionWitness<'_, F>,
         out: &mut GeneratedValues<F>,
     ) -> anyhow::Result<()> {
         let v = canon(w.get_target(self.x));
@@ -185,7 +185,7 @@ impl SimpleGenerator<F, D> for DigitsHint {
         dst.write_target_vec(&self.out)
     }
 
-    fn deserialize(src: &mut Buffer, _: &CommonCircuitData<F, D>) -> IoResult<Self> {
+    fn deserialize(src: &mut Buffer<'_>, _: &CommonCircuitData<F, D>) -> IoResult<Self> {
         Ok(Self { x: src.read_target()?, out: src.read_target_vec()? })
     }
 }
