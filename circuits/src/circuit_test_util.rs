@@ -115,5 +115,7 @@ pub fn fast_test_config() -> CircuitConfig {
     let mut c = CircuitConfig::standard_recursion_config();
     c.fri_config.num_query_rounds = 8;
     c.fri_config.proof_of_work_bits = 0;
+    // 3 rate bits × 8 queries: about 24 bits, which build() checks against this.
+    c.security_bits = 20;
     c
 }
