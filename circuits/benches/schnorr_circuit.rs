@@ -98,9 +98,7 @@ fn op_rows() {
     });
 }
 
-fn virtual_point(
-    b: &mut CircuitBuilder<F, D>,
-) -> proofbook_circuits::ecgfp5::circuit::PointTarget {
+fn virtual_point(b: &mut CircuitBuilder<F, D>) -> proofbook_circuits::ecgfp5::circuit::PointTarget {
     proofbook_circuits::ecgfp5::circuit::PointTarget {
         x: b.add_virtual_gfp5_target(),
         z: b.add_virtual_gfp5_target(),

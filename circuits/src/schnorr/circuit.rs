@@ -79,10 +79,7 @@ impl CircuitBuilderSchnorr for CircuitBuilder<F, D> {
     }
 
     fn add_virtual_schnorr_signature_target(&mut self) -> SchnorrSignatureTarget {
-        SchnorrSignatureTarget {
-            s: self.add_virtual_scalar_target(),
-            e: self.add_virtual_hash(),
-        }
+        SchnorrSignatureTarget { s: self.add_virtual_scalar_target(), e: self.add_virtual_hash() }
     }
 
     fn verify_schnorr(&mut self, pk: PublicKeyTarget, msg: &[Target], sig: SchnorrSignatureTarget) {

@@ -82,8 +82,7 @@ pub trait CircuitBuilderEcGFp5 {
     fn point_encode(&mut self, p: PointTarget) -> GFp5Target;
     /// The constraints of [`CircuitBuilderEcGFp5::point_encode`] on prover-supplied `w` and
     /// neutral flag `n` (public so tests can feed dishonest values); returns `w`.
-    fn point_encode_from_hint(&mut self, p: PointTarget, w: GFp5Target, n: Target)
-        -> GFp5Target;
+    fn point_encode_from_hint(&mut self, p: PointTarget, w: GFp5Target, n: Target) -> GFp5Target;
     /// In-circuit twin of [`Point::decode`] restricted to non-neutral points (the form of
     /// a public key): the circuit is unsatisfiable unless `w ≠ 0` is a valid encoding.
     fn point_decode_non_neutral(&mut self, w: GFp5Target) -> PointTarget;
@@ -434,7 +433,11 @@ fn q_table(b: &mut CircuitBuilder<F, D>, q: AffinePointTarget) -> Vec<AffinePoin
 
 /// `table[d]`, ten random accesses (one per limb); `d` is range-checked to 4 bits by the
 /// gate.
-fn lookup(b: &mut CircuitBuilder<F, D>, table: &[AffinePointTarget], d: Target) -> AffinePointTarget {
+fn lookup(
+    b: &mut CircuitBuilder<F, D>,
+    table: &[AffinePointTarget],
+    d: Target,
+) -> AffinePointTarget {
     let mut limb = |f: &dyn Fn(&AffinePointTarget) -> GFp5Target, i: usize| {
         let v: Vec<Target> = table.iter().map(|p| f(p).0[i]).collect();
         b.random_access(d, v)
@@ -486,7 +489,11 @@ impl SimpleGenerator<F, D> for EncodeHint {
         self.u.0.iter().chain(self.t.0.iter()).copied().collect()
     }
 
-    fn run_once(&self, w: &PartitionWitness<'_, F>, out: &mut GeneratedValues<F>) -> anyhow::Result<()> {
+    fn run_once(
+        &self,
+        w: &PartitionWitness<'_, F>,
+        out: &mut GeneratedValues<F>,
+    ) -> anyhow::Result<()> {
         let u = read_gfp5(w, &self.u);
         let t = read_gfp5(w, &self.t);
         write_gfp5(out, &self.w, t.div_by(&u))?;
@@ -526,7 +533,11 @@ impl SimpleGenerator<F, D> for QuotientOneHint {
         self.den.0.to_vec()
     }
 
-    fn run_once(&self, w: &PartitionWitness<'_, F>, out: &mut GeneratedValues<F>) -> anyhow::Result<()> {
+    fn run_once(
+        &self,
+        w: &PartitionWitness<'_, F>,
+        out: &mut GeneratedValues<F>,
+    ) -> anyhow::Result<()> {
         write_gfp5(out, &self.out, read_gfp5(w, &self.den).inverse())
     }
 
@@ -557,7 +568,11 @@ impl SimpleGenerator<F, D> for DecodeHint {
         self.w.0.to_vec()
     }
 
-    fn run_once(&self, w: &PartitionWitness<'_, F>, out: &mut GeneratedValues<F>) -> anyhow::Result<()> {
+    fn run_once(
+        &self,
+        w: &PartitionWitness<'_, F>,
+        out: &mut GeneratedValues<F>,
+    ) -> anyhow::Result<()> {
         let x = Point::decode(&read_gfp5(w, &self.w)).map_or(GFp5::ZERO, |p| p.x * p.z.inverse());
         write_gfp5(out, &self.x, x)
     }

@@ -126,8 +126,12 @@ pub trait CircuitBuilderGFp5 {
     /// The constraints of [`CircuitBuilderGFp5::gfp5_inverse`] on prover-supplied values
     /// `inv` and `flag` (= `[a = 0]`); returns `inv`. Public so tests can feed dishonest
     /// values.
-    fn gfp5_inverse_from_hint(&mut self, a: GFp5Target, inv: GFp5Target, flag: Target)
-        -> GFp5Target;
+    fn gfp5_inverse_from_hint(
+        &mut self,
+        a: GFp5Target,
+        inv: GFp5Target,
+        flag: Target,
+    ) -> GFp5Target;
     /// In-circuit twin of [`GFp5::div_by`] (`a / 0 = 0`).
     fn gfp5_div(&mut self, a: GFp5Target, b: GFp5Target) -> GFp5Target;
     /// `a / b` for a `b` the caller knows to be non-zero (one product; unsound for
@@ -137,8 +141,12 @@ pub trait CircuitBuilderGFp5 {
     fn gfp5_is_zero(&mut self, a: GFp5Target) -> BoolTarget;
     /// The constraints of [`CircuitBuilderGFp5::gfp5_is_zero`] on prover-supplied `inv` and
     /// `flag`.
-    fn gfp5_is_zero_from_hint(&mut self, a: GFp5Target, inv: GFp5Target, flag: Target)
-        -> BoolTarget;
+    fn gfp5_is_zero_from_hint(
+        &mut self,
+        a: GFp5Target,
+        inv: GFp5Target,
+        flag: Target,
+    ) -> BoolTarget;
     /// In-circuit twin of [`GFp5::sqrt`] for squares: returns a root `r` (`r² = a`); the
     /// circuit is unsatisfiable when `a` is not a square.
     fn gfp5_sqrt(&mut self, a: GFp5Target) -> GFp5Target;
@@ -153,12 +161,7 @@ pub trait CircuitBuilderGFp5 {
     /// hinted square root of `7·a`).
     fn gfp5_non_square_certificate(&mut self, a: GFp5Target);
     /// `b` if `cond`, else `a` (twin of `GFp5::select`): 2 operations per limb.
-    fn gfp5_select(
-        &mut self,
-        cond: BoolTarget,
-        b: GFp5Target,
-        a: GFp5Target,
-    ) -> GFp5Target;
+    fn gfp5_select(&mut self, cond: BoolTarget, b: GFp5Target, a: GFp5Target) -> GFp5Target;
 }
 
 /// A non-square of GF(p^5) (also a non-square of GF(p)), used as the certificate multiplier
@@ -415,12 +418,7 @@ impl CircuitBuilderGFp5 for CircuitBuilder<F, D> {
         self.gfp5_sqrt(seven_a);
     }
 
-    fn gfp5_select(
-        &mut self,
-        cond: BoolTarget,
-        b: GFp5Target,
-        a: GFp5Target,
-    ) -> GFp5Target {
+    fn gfp5_select(&mut self, cond: BoolTarget, b: GFp5Target, a: GFp5Target) -> GFp5Target {
         GFp5Target(core::array::from_fn(|i| self.select(cond, b.0[i], a.0[i])))
     }
 }
