@@ -15,7 +15,9 @@
 //! - [`risk`]: margin, funding, liquidation, option margin; Black-Scholes Greeks (off-chain).
 //! - [`pubdata`]: the public-data byte format; [`rebuild`]: the state from public data alone.
 //! - [`commit`]: per-batch state commitment and witness (Merkle paths), in parallel.
+//! - [`circuit_test_util`]: proving a witness and classifying the failure (for tests).
 
+pub mod circuit_test_util;
 pub mod client;
 pub mod commit;
 pub mod constants;

@@ -30,6 +30,8 @@ use sha2::{Digest as _, Sha512};
 use crate::ecgfp5::{GFp5, Point, Scalar};
 use crate::hash::{digest_from_bytes, digest_to_bytes, hash_tagged, tag, Digest, F};
 
+pub mod circuit;
+
 /// Domain separation of the nonce derivation.
 const NONCE_DOMAIN: &[u8] = b"proofbook/schnorr-nonce/v1";
 

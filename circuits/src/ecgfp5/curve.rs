@@ -22,6 +22,8 @@ use std::sync::OnceLock;
 use super::field::{batch_inverse, GFp5};
 use super::scalar::Scalar;
 
+pub(crate) mod circuit;
+
 /// Curve constant `b = B1 · z`.
 const B1: u64 = 263;
 /// Curve constant `a = 2`.

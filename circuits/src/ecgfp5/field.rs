@@ -20,6 +20,8 @@ use plonky2::field::types::{Field, Field64, PrimeField64};
 
 use crate::hash::F;
 
+pub(crate) mod circuit;
+
 /// p as an integer.
 const P: u64 = F::ORDER;
 /// 2^64 mod p = 2^32 − 1.

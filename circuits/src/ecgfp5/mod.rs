@@ -8,10 +8,21 @@
 //! - [`GFp5`]: the field GF(p)[z]/(z^5 − 3);
 //! - [`Scalar`]: integers modulo the group order n (319 bits);
 //! - [`Point`]: group elements, their one-field-element encoding, and scalar multiplication.
+//!
+//! [`circuit`] holds the in-circuit twins (plonky2): `GFp5Target`, `PointTarget`,
+//! `ScalarTarget` and their `CircuitBuilder` extension traits.
 
 mod curve;
 mod field;
 mod scalar;
+
+/// In-circuit twins of the field, scalar and curve code (plonky2 gadgets), re-exported
+/// from the `circuit` submodules that sit next to each native file.
+pub mod circuit {
+    pub use super::curve::circuit::*;
+    pub use super::field::circuit::*;
+    pub use super::scalar::circuit::*;
+}
 
 pub use curve::Point;
 pub use field::GFp5;

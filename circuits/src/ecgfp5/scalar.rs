@@ -14,6 +14,8 @@ use plonky2::field::types::PrimeField64;
 
 use crate::hash::Digest;
 
+pub(crate) mod circuit;
+
 /// n, little-endian 64-bit limbs.
 const N: [u64; 5] = [
     0xE80F_D996_948B_FFE1,
