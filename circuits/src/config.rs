@@ -69,6 +69,8 @@ impl NamedConfig {
             Self::Production => (28, 16),
         };
         CircuitConfig {
+            // plonky2 checks the FRI parameters against this target when building.
+            security_bits: 3 * num_query_rounds + proof_of_work_bits as usize,
             fri_config: FriConfig {
                 rate_bits: 3,
                 cap_height: 4,

@@ -10,6 +10,11 @@
 //! - a gate constraint no generator contradicts: the quotient is not a polynomial and
 //!   `prove` panics with "… vanishing polynomial is not divisible by Z_H" (`plonk/prover.rs`).
 //!
+//! - with debug assertions on (dev and test profiles), a range check (`BaseSumGate`) of a
+//!   value that does not fit panics in the gate's generator first ("Integer too large to fit
+//!   in … `BaseSumGate`s", `gadgets/split_join.rs`): the same violated gate constraint (the
+//!   limbs cannot sum to the value), caught earlier.
+//!
 //! Everything else (a witness value never set, a hint error, another panic, a proof that
 //! does not verify) is [`ProveOutcome::Failed`].
 
@@ -69,8 +74,11 @@ pub const COPY_CONFLICT: &str = "was set twice with different values";
 /// plonky2's panic message when the gate constraints do not vanish on the trace.
 pub const QUOTIENT_FAILED: &str = "vanishing polynomial is not divisible by Z_H";
 
+/// The `BaseSumGate` generator's assertion on a value beyond the checked range.
+pub const RANGE_EXCEEDED: &str = "Integer too large to fit in";
+
 fn classify(msg: String) -> ProveOutcome {
-    if msg.contains(COPY_CONFLICT) || msg.contains(QUOTIENT_FAILED) {
+    if [COPY_CONFLICT, QUOTIENT_FAILED, RANGE_EXCEEDED].iter().any(|m| msg.contains(m)) {
         ProveOutcome::Unsatisfied(msg)
     } else {
         ProveOutcome::Failed(msg)
