@@ -217,7 +217,10 @@ pub struct BatchProver {
 
 impl std::fmt::Debug for BatchProver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BatchProver").field("config", &self.config).field("chunk", &self.chunk).finish()
+        f.debug_struct("BatchProver")
+            .field("config", &self.config)
+            .field("chunk", &self.chunk)
+            .finish()
     }
 }
 
@@ -263,8 +266,12 @@ impl BatchProver {
     }
 
     /// Aggregates the proofs of level `level − 1` pairwise into level `level`, in parallel.
-    pub fn aggregate_level(&self, level: usize, proofs: &[Proof]) -> Result<Vec<Proof>, CircuitError> {
-        if proofs.len() % 2 != 0 {
+    pub fn aggregate_level(
+        &self,
+        level: usize,
+        proofs: &[Proof],
+    ) -> Result<Vec<Proof>, CircuitError> {
+        if !proofs.len().is_multiple_of(2) {
             return Err(CircuitError::Prove(format!("{} proofs do not pair up", proofs.len())));
         }
         let circuit = self.aggregation_circuit(level);
@@ -287,7 +294,11 @@ impl BatchProver {
 
     /// Verifies a batch proof against the circuit of its level and checks that it proves
     /// `statement` (with the commitment starting from the zero digest).
-    pub fn verify_batch(&self, proof: &BatchProof, statement: &BatchStatement) -> Result<(), CircuitError> {
+    pub fn verify_batch(
+        &self,
+        proof: &BatchProof,
+        statement: &BatchStatement,
+    ) -> Result<(), CircuitError> {
         let verify = |data: &CircuitData<F, C, D>| {
             data.verify(proof.proof.clone()).map_err(|e| CircuitError::Verify(format!("{e:#}")))
         };

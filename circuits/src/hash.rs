@@ -108,7 +108,11 @@ impl HashGadgets for CircuitBuilder<F, D> {
         // `two_to_one` is one permutation of `left ‖ right ‖ 0⁴`, output the first four.
         let zero = self.zero();
         let perm = <PoseidonHash as AlgebraicHasher<F>>::AlgebraicPermutation::new(
-            node.elements.iter().chain(sibling.elements.iter()).copied().chain(std::iter::repeat(zero)),
+            node.elements
+                .iter()
+                .chain(sibling.elements.iter())
+                .copied()
+                .chain(std::iter::repeat(zero)),
         );
         let out = <PoseidonHash as AlgebraicHasher<F>>::permute_swapped(perm, node_is_right, self);
         HashOutTarget::from_vec(out.squeeze()[..4].to_vec())

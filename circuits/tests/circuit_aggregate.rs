@@ -66,7 +66,7 @@ fn batch_proves_and_verifies_against_the_native_statement() {
         ));
     }
     // A proof claimed at another level is checked against another key.
-    let mut other = proof.clone();
+    let mut other = proof;
     other.level = 0;
     assert!(matches!(prover().verify_batch(&other, &statement), Err(CircuitError::Verify(_))));
 }

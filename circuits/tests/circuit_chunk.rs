@@ -11,7 +11,9 @@ use circuit_support::*;
 use plonky2::field::types::{Field, Field64};
 use proofbook_circuits::circuit::chunk::ChunkPublicInputs;
 use proofbook_circuits::circuit::slot::SlotWitness;
-use proofbook_circuits::circuit::{prove_classified, ChunkCircuit, ChunkWitness, CircuitError, ProveOutcome};
+use proofbook_circuits::circuit::{
+    prove_classified, ChunkCircuit, ChunkWitness, CircuitError, ProveOutcome,
+};
 use proofbook_circuits::config::NamedConfig;
 use proofbook_circuits::constants::MAX_COLLATERAL;
 use proofbook_circuits::hash::{Digest, F};
@@ -75,10 +77,7 @@ fn deposits_prove_the_native_statement() {
 
 #[test]
 fn random_deposits_agree_with_native() {
-    let strategy = (
-        prop::collection::vec((1u32..4, 1u64..(1 << 61)), 1..=K),
-        any::<u64>(),
-    );
+    let strategy = (prop::collection::vec((1u32..4, 1u64..(1 << 61)), 1..=K), any::<u64>());
     TestRunner::new(PtConfig::with_cases(4))
         .run(&strategy, |(deps, key)| {
             let mut state = genesis_state();
@@ -219,11 +218,13 @@ fn wrong_old_root_and_tampered_public_data_fail() {
     let (pis, _) = w.run().unwrap();
     let mut bad = pis;
     bad.old_root.elements[0] += F::ONE;
-    let o = prove_classified(&circuit().data, circuit().witness_with_public_inputs(&w, &bad).unwrap());
+    let o =
+        prove_classified(&circuit().data, circuit().witness_with_public_inputs(&w, &bad).unwrap());
     assert!(o.is_unsatisfied(), "wrong old root: {o:?}");
     let mut bad = pis;
     bad.pubdata_out.elements[2] += F::ONE;
-    let o = prove_classified(&circuit().data, circuit().witness_with_public_inputs(&w, &bad).unwrap());
+    let o =
+        prove_classified(&circuit().data, circuit().witness_with_public_inputs(&w, &bad).unwrap());
     assert!(o.is_unsatisfied(), "tampered public data: {o:?}");
 }
 
@@ -231,17 +232,20 @@ fn wrong_old_root_and_tampered_public_data_fail() {
 fn a_deposit_cannot_be_skipped_as_noop() {
     let w = two_deposits();
     let (pis, _) = w.run().unwrap();
-    let mut skipped = w.clone();
+    let mut skipped = w;
     skipped.slots[1] = SlotWitness::Noop;
     // Claim the full chunk's statement with the second deposit not executed.
-    let o = prove_classified(&circuit().data, circuit().witness_with_public_inputs(&skipped, &pis).unwrap());
+    let o = prove_classified(
+        &circuit().data,
+        circuit().witness_with_public_inputs(&skipped, &pis).unwrap(),
+    );
     assert!(o.is_unsatisfied(), "{o:?}");
 }
 
 #[test]
 fn unsupported_types_and_overfull_chunks_are_typed_errors() {
     let w = two_deposits();
-    let mut over = w.clone();
+    let mut over = w;
     over.slots.push(SlotWitness::Noop);
     assert_eq!(circuit().witness(&over).err(), Some(CircuitError::TooManyTxs { got: 3, k: K }));
     let tw = proofbook_circuits::commit::TxWitness {

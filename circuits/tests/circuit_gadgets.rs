@@ -14,7 +14,9 @@ use proofbook_circuits::config::NamedConfig;
 use proofbook_circuits::gadgets::bigint::{self, BigUintGadgets};
 use proofbook_circuits::gadgets::range::{self, RangeGadgets};
 use proofbook_circuits::gadgets::signed::{self, SignedGadgets};
-use proofbook_circuits::hash::{fe, fe_signed, hash_node, hash_tagged, tag, Digest, HashGadgets, D, F};
+use proofbook_circuits::hash::{
+    fe, fe_signed, hash_node, hash_tagged, tag, Digest, HashGadgets, D, F,
+};
 use proofbook_circuits::merkle::{MerkleProofTarget, SparseMerkleTree, UpdateProofTarget};
 use proofbook_circuits::pubdata::{DepositOp, PubOp};
 use proofbook_circuits::pubdata_commit::{self, PubdataGadgets};
@@ -66,7 +68,8 @@ fn range_checks_and_comparisons_agree() {
             assert!(range::check_bits(xv, 20));
             // Equal operands are the edge case of both comparisons.
             for cv in [cv, av] {
-                let out = proved_outputs(prove_classified(&data, pw_with(&[x, a, c], &[xv, av, cv])));
+                let out =
+                    proved_outputs(prove_classified(&data, pw_with(&[x, a, c], &[xv, av, cv])));
                 prop_assert_eq!(out[0] == F::ONE, range::less_than(av, cv, 40));
                 prop_assert_eq!(out[1] == F::ONE, range::less_or_equal(av, cv, 40));
             }
@@ -193,16 +196,19 @@ fn tagged_hash_and_node_agree() {
     b.register_public_inputs(&n.elements);
     let data: CircuitData<F, C, D> = b.build();
     runner()
-        .run(&(prop::collection::vec(any::<u64>(), 13), any::<[u64; 4]>(), any::<[u64; 4]>()), |(v, lv, rv)| {
-            let mut pw = pw_with(&xs, &v);
-            pw.set_hash_target(l, digest(lv)).unwrap();
-            pw.set_hash_target(r, digest(rv)).unwrap();
-            let out = proved_outputs(prove_classified(&data, pw));
-            let fs: Vec<F> = v.iter().map(|&x| F::from_noncanonical_u64(x)).collect();
-            prop_assert_eq!(&out[..4], &hash_tagged(tag::ACCOUNT, &fs).elements[..]);
-            prop_assert_eq!(&out[4..], &hash_node(digest(lv), digest(rv)).elements[..]);
-            Ok(())
-        })
+        .run(
+            &(prop::collection::vec(any::<u64>(), 13), any::<[u64; 4]>(), any::<[u64; 4]>()),
+            |(v, lv, rv)| {
+                let mut pw = pw_with(&xs, &v);
+                pw.set_hash_target(l, digest(lv)).unwrap();
+                pw.set_hash_target(r, digest(rv)).unwrap();
+                let out = proved_outputs(prove_classified(&data, pw));
+                let fs: Vec<F> = v.iter().map(|&x| F::from_noncanonical_u64(x)).collect();
+                prop_assert_eq!(&out[..4], &hash_tagged(tag::ACCOUNT, &fs).elements[..]);
+                prop_assert_eq!(&out[4..], &hash_node(digest(lv), digest(rv)).elements[..]);
+                Ok(())
+            },
+        )
         .unwrap();
 }
 
@@ -220,40 +226,55 @@ fn merkle_membership_and_update_agree() {
     b.register_public_inputs(&upd.new_root.elements);
     let data: CircuitData<F, C, D> = b.build();
     runner()
-        .run(&(prop::collection::vec((0u64..256, any::<[u64; 4]>()), 1..6), 0u64..256, any::<[u64; 4]>()), |(leaves, idx, nl)| {
-            let mut t = SparseMerkleTree::new(DEPTH).unwrap();
-            for (i, v) in &leaves {
-                t.update(*i, digest(*v)).unwrap();
-            }
-            let old_root = t.root();
-            let old_leaf = t.leaf(idx).unwrap();
-            let proof = t.prove(idx).unwrap();
-            let u = t.update_with_proof(idx, digest(nl)).unwrap();
-            let fill = |pw: &mut PartialWitness<F>, p: &proofbook_circuits::merkle::MerkleProof| {
-                path.set(pw, p).unwrap();
-                upd.set(pw, &u).unwrap();
-                pw.set_hash_target(root, old_root).unwrap();
-                pw.set_hash_target(leaf, old_leaf).unwrap();
-                pw.set_hash_target(new_leaf, u.new_leaf).unwrap();
-            };
-            let mut pw = PartialWitness::new();
-            fill(&mut pw, &proof);
-            let out = proved_outputs(prove_classified(&data, pw));
-            prop_assert_eq!(&out[..], &u.new_root.elements[..]);
-            // Soundness: a wrong sibling breaks membership.
-            let mut bad = proof.clone();
-            bad.siblings[3].elements[0] += F::ONE;
-            let mut pw = PartialWitness::new();
-            fill(&mut pw, &bad);
-            let o = prove_classified(&data, pw);
-            prop_assert!(o.is_unsatisfied(), "{:?}", o);
-            Ok(())
-        })
+        .run(
+            &(
+                prop::collection::vec((0u64..256, any::<[u64; 4]>()), 1..6),
+                0u64..256,
+                any::<[u64; 4]>(),
+            ),
+            |(leaves, idx, nl)| {
+                let mut t = SparseMerkleTree::new(DEPTH).unwrap();
+                for (i, v) in &leaves {
+                    t.update(*i, digest(*v)).unwrap();
+                }
+                let old_root = t.root();
+                let old_leaf = t.leaf(idx).unwrap();
+                let proof = t.prove(idx).unwrap();
+                let u = t.update_with_proof(idx, digest(nl)).unwrap();
+                let fill =
+                    |pw: &mut PartialWitness<F>, p: &proofbook_circuits::merkle::MerkleProof| {
+                        path.set(pw, p).unwrap();
+                        upd.set(pw, &u).unwrap();
+                        pw.set_hash_target(root, old_root).unwrap();
+                        pw.set_hash_target(leaf, old_leaf).unwrap();
+                        pw.set_hash_target(new_leaf, u.new_leaf).unwrap();
+                    };
+                let mut pw = PartialWitness::new();
+                fill(&mut pw, &proof);
+                let out = proved_outputs(prove_classified(&data, pw));
+                prop_assert_eq!(&out[..], &u.new_root.elements[..]);
+                // Soundness: a wrong sibling breaks membership.
+                let mut bad = proof;
+                bad.siblings[3].elements[0] += F::ONE;
+                let mut pw = PartialWitness::new();
+                fill(&mut pw, &bad);
+                let o = prove_classified(&data, pw);
+                prop_assert!(o.is_unsatisfied(), "{:?}", o);
+                Ok(())
+            },
+        )
         .unwrap();
 }
 
 fn arb_account() -> impl Strategy<Value = Account> {
-    (any::<[u32; 5]>(), any::<[u8; 20]>(), -(1i64 << 61)..(1i64 << 61), any::<u32>(), any::<u8>(), -(1i64 << 39)..(1i64 << 39))
+    (
+        any::<[u32; 5]>(),
+        any::<[u8; 20]>(),
+        -(1i64 << 61)..(1i64 << 61),
+        any::<u32>(),
+        any::<u8>(),
+        -(1i64 << 39)..(1i64 << 39),
+    )
         .prop_map(|(k, addr, collateral, nonce, m, size)| {
             let mut a = Account {
                 pubkey: k.map(u64::from),
@@ -308,24 +329,41 @@ fn deposit_record_words_and_commitment_agree() {
     b.register_public_inputs(&c0.elements);
     let data: CircuitData<F, C, D> = b.build();
     runner()
-        .run(&(any::<u32>(), any::<[u8; 20]>(), any::<[u32; 5]>(), any::<u64>(), any::<[u64; 4]>()), |(id, addr, key, amount, cv)| {
-            let d = DepositOp { account_id: id, l1_address: addr.into(), pubkey: key.map(u64::from), amount };
-            let mut vals = vec![u64::from(id)];
-            vals.extend(addr.chunks(4).map(|c| u64::from(u32::from_be_bytes(c.try_into().unwrap()))));
-            for k in d.pubkey {
-                vals.extend([k >> 32, k & 0xffff_ffff]);
-            }
-            vals.extend([amount >> 32, amount & 0xffff_ffff]);
-            let mut pw = pw_with(&units, &vals);
-            pw.set_hash_target(c, digest(cv)).unwrap();
-            let out = proved_outputs(prove_classified(&data, pw));
-            let op = PubOp::Deposit(d);
-            let native: Vec<F> = pubdata_commit::record_words(&op.to_bytes()).unwrap().iter().map(|&w| fe(u64::from(w))).collect();
-            prop_assert_eq!(&out[..19], &native[..]);
-            prop_assert_eq!(&out[19..23], &pubdata_commit::absorb_record(&digest(cv), &op).elements[..]);
-            prop_assert_eq!(&out[23..27], &digest(cv).elements[..]);
-            Ok(())
-        })
+        .run(
+            &(any::<u32>(), any::<[u8; 20]>(), any::<[u32; 5]>(), any::<u64>(), any::<[u64; 4]>()),
+            |(id, addr, key, amount, cv)| {
+                let d = DepositOp {
+                    account_id: id,
+                    l1_address: addr.into(),
+                    pubkey: key.map(u64::from),
+                    amount,
+                };
+                let mut vals = vec![u64::from(id)];
+                vals.extend(
+                    addr.chunks(4).map(|c| u64::from(u32::from_be_bytes(c.try_into().unwrap()))),
+                );
+                for k in d.pubkey {
+                    vals.extend([k >> 32, k & 0xffff_ffff]);
+                }
+                vals.extend([amount >> 32, amount & 0xffff_ffff]);
+                let mut pw = pw_with(&units, &vals);
+                pw.set_hash_target(c, digest(cv)).unwrap();
+                let out = proved_outputs(prove_classified(&data, pw));
+                let op = PubOp::Deposit(d);
+                let native: Vec<F> = pubdata_commit::record_words(&op.to_bytes())
+                    .unwrap()
+                    .iter()
+                    .map(|&w| fe(u64::from(w)))
+                    .collect();
+                prop_assert_eq!(&out[..19], &native[..]);
+                prop_assert_eq!(
+                    &out[19..23],
+                    &pubdata_commit::absorb_record(&digest(cv), &op).elements[..]
+                );
+                prop_assert_eq!(&out[23..27], &digest(cv).elements[..]);
+                Ok(())
+            },
+        )
         .unwrap();
     // A unit of 2^32 does not fit a 4-byte field.
     let mut vals = vec![0u64; 18];

@@ -58,6 +58,7 @@ pub struct AccountStep {
 }
 
 /// The witness of one slot.
+#[allow(clippy::large_enum_variant)] // deposits dominate a chunk; boxing would allocate per slot
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SlotWitness {
     /// Padding.
@@ -177,8 +178,14 @@ impl SlotTargets {
         let (old_leaf, old_empty) = old.leaf_hash(builder, &orders_root_before);
         let (new_leaf, _) = new.leaf_hash(builder, &orders_root_after);
         let update = UpdateProofTarget::new(builder, ACCOUNT_TREE_DEPTH, old_leaf, new_leaf);
-        let account =
-            AccountUpdateTargets { old, new, orders_root_before, orders_root_after, old_empty, update };
+        let account = AccountUpdateTargets {
+            old,
+            new,
+            orders_root_before,
+            orders_root_after,
+            old_empty,
+            update,
+        };
 
         // The types that write an account leaf, and those that publish a record.
         let writes_account = sel_deposit;
@@ -192,11 +199,19 @@ impl SlotTargets {
             builder.connect_if(new_account, *t, c);
         }
         for i in 0..4 {
-            builder.connect_if(writes_account, account.update.old_root.elements[i], accounts_root.elements[i]);
+            builder.connect_if(
+                writes_account,
+                account.update.old_root.elements[i],
+                accounts_root.elements[i],
+            );
         }
         let accounts_root_out = HashOutTarget {
             elements: core::array::from_fn(|i| {
-                builder.select(writes_account, account.update.new_root.elements[i], accounts_root.elements[i])
+                builder.select(
+                    writes_account,
+                    account.update.new_root.elements[i],
+                    accounts_root.elements[i],
+                )
             }),
         };
 
@@ -231,7 +246,8 @@ impl SlotTargets {
                 a.new.set(pw, &empty)?;
                 set_hash(pw, a.orders_root_before, ZERO_DIGEST)?;
                 set_hash(pw, a.orders_root_after, ZERO_DIGEST)?;
-                let path = MerkleProof { index: 0, siblings: vec![ZERO_DIGEST; ACCOUNT_TREE_DEPTH] };
+                let path =
+                    MerkleProof { index: 0, siblings: vec![ZERO_DIGEST; ACCOUNT_TREE_DEPTH] };
                 a.update.path.set(pw, &path)?;
             }
         }
@@ -243,4 +259,3 @@ impl SlotTargets {
         Ok(())
     }
 }
-

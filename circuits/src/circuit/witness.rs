@@ -19,6 +19,10 @@ pub fn set_bool(pw: &mut PartialWitness<F>, t: BoolTarget, v: bool) -> Result<()
 }
 
 /// Sets a digest target.
-pub fn set_hash(pw: &mut PartialWitness<F>, t: HashOutTarget, v: Digest) -> Result<(), CircuitError> {
+pub fn set_hash(
+    pw: &mut PartialWitness<F>,
+    t: HashOutTarget,
+    v: Digest,
+) -> Result<(), CircuitError> {
     pw.set_hash_target(t, v).map_err(|e| CircuitError::Witness(e.to_string()))
 }

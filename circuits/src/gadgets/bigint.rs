@@ -130,8 +130,7 @@ pub trait BigUintGadgets {
     /// `a + b`, with `max(len) + 1` limbs.
     fn add_biguint(&mut self, a: &BigUintTarget, b: &BigUintTarget) -> BigUintTarget;
     /// `a − b` modulo `2^(32·max(len))`, and whether it borrowed (`a < b`).
-    fn sub_biguint(&mut self, a: &BigUintTarget, b: &BigUintTarget)
-        -> (BigUintTarget, BoolTarget);
+    fn sub_biguint(&mut self, a: &BigUintTarget, b: &BigUintTarget) -> (BigUintTarget, BoolTarget);
     /// `a · b`, with `len(a) + len(b)` limbs.
     fn mul_biguint(&mut self, a: &BigUintTarget, b: &BigUintTarget) -> BigUintTarget;
     /// Whether `a < b`.
@@ -191,11 +190,7 @@ impl BigUintGadgets for CircuitBuilder<F, D> {
         BigUintTarget { limbs }
     }
 
-    fn sub_biguint(
-        &mut self,
-        a: &BigUintTarget,
-        b: &BigUintTarget,
-    ) -> (BigUintTarget, BoolTarget) {
+    fn sub_biguint(&mut self, a: &BigUintTarget, b: &BigUintTarget) -> (BigUintTarget, BoolTarget) {
         let n = a.len().max(b.len());
         let zero = self.zero();
         let base = self.constant(F::from_canonical_u64(1 << LIMB_BITS));
@@ -338,7 +333,7 @@ impl SimpleGenerator<F, D> for DivRemGenerator {
         let b = read_limbs(witness, &self.b);
         // With b = 0 there is no valid witness: leave zeros, and r < b fails.
         let (q, r) =
-            div_rem_biguint(&a, &b).unwrap_or((vec![0; a.len()], vec![0; b.len()]));
+            div_rem_biguint(&a, &b).unwrap_or_else(|| (vec![0; a.len()], vec![0; b.len()]));
         for (t, v) in self.q.iter().zip(q).chain(self.r.iter().zip(r)) {
             out_buffer.set_target(*t, F::from_canonical_u32(v))?;
         }

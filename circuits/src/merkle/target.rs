@@ -53,7 +53,12 @@ impl MerkleProofTarget {
     }
 
     /// Membership: asserts that `leaf` sits at the index in the tree with root `root`.
-    pub fn verify(&self, builder: &mut CircuitBuilder<F, D>, root: HashOutTarget, leaf: HashOutTarget) {
+    pub fn verify(
+        &self,
+        builder: &mut CircuitBuilder<F, D>,
+        root: HashOutTarget,
+        leaf: HashOutTarget,
+    ) {
         let computed = self.compute_root(builder, leaf);
         builder.connect_hashes(computed, root);
     }

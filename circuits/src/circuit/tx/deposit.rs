@@ -115,7 +115,11 @@ pub fn constrain(
 
 impl DepositTargets {
     /// Sets the record fields of `d` (all zero when `d` is `None`: a slot of another type).
-    pub fn set(&self, pw: &mut PartialWitness<F>, d: Option<&DepositOp>) -> Result<(), CircuitError> {
+    pub fn set(
+        &self,
+        pw: &mut PartialWitness<F>,
+        d: Option<&DepositOp>,
+    ) -> Result<(), CircuitError> {
         let mut vals = [0u64; DEPOSIT_UNITS];
         if let Some(d) = d {
             vals[0] = u64::from(d.account_id);
