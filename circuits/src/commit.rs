@@ -144,6 +144,21 @@ impl StateTrees {
         state_root(&self.accounts.root(), &self.markets.root(), &self.config_hash)
     }
 
+    /// Root of the accounts tree.
+    pub fn accounts_root(&self) -> Digest {
+        self.accounts.root()
+    }
+
+    /// Root of the markets tree.
+    pub fn markets_root(&self) -> Digest {
+        self.markets.root()
+    }
+
+    /// Hash of the config.
+    pub fn config_hash(&self) -> Digest {
+        self.config_hash
+    }
+
     /// Root of an account's order subtree.
     pub fn orders_root(&self, account: u32) -> Digest {
         self.orders

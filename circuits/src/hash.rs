@@ -8,9 +8,12 @@
 
 use plonky2::field::goldilocks_field::GoldilocksField;
 use plonky2::field::types::{Field, Field64, PrimeField64};
-use plonky2::hash::hash_types::HashOut;
+use plonky2::hash::hash_types::{HashOut, HashOutTarget};
+use plonky2::hash::hashing::PlonkyPermutation;
 use plonky2::hash::poseidon::PoseidonHash;
-use plonky2::plonk::config::Hasher;
+use plonky2::iop::target::{BoolTarget, Target};
+use plonky2::plonk::circuit_builder::CircuitBuilder;
+use plonky2::plonk::config::{AlgebraicHasher, Hasher};
 
 /// The base field: Goldilocks, p = 2^64 − 2^32 + 1.
 pub type F = GoldilocksField;
@@ -60,6 +63,60 @@ pub fn hash_tagged(tag: u64, elements: &[F]) -> Digest {
 /// Interior Merkle node: `two_to_one(left, right)`.
 pub fn hash_node(left: Digest, right: Digest) -> Digest {
     PoseidonHash::two_to_one(left, right)
+}
+
+/// The extension degree every circuit of the crate uses (plonky2's quadratic extension).
+pub const D: usize = 2;
+
+/// The in-circuit twins of [`hash_tagged`] and [`hash_node`], as methods of the builder.
+pub trait HashGadgets {
+    /// `H(tag, elements…)`: Poseidon sponge (no padding) over the tag followed by the elements.
+    fn hash_tagged(&mut self, tag: u64, elements: &[Target]) -> HashOutTarget;
+
+    /// Interior Merkle node: `two_to_one(left, right)`.
+    fn hash_node(&mut self, left: HashOutTarget, right: HashOutTarget) -> HashOutTarget;
+
+    /// The parent of `node` and its `sibling`: `hash_node(node, sibling)` if `node_is_right`
+    /// is 0, `hash_node(sibling, node)` if it is 1. One Poseidon row, the swap included.
+    fn hash_node_swapped(
+        &mut self,
+        node: HashOutTarget,
+        sibling: HashOutTarget,
+        node_is_right: BoolTarget,
+    ) -> HashOutTarget;
+}
+
+impl HashGadgets for CircuitBuilder<F, D> {
+    fn hash_tagged(&mut self, tag: u64, elements: &[Target]) -> HashOutTarget {
+        let mut input = Vec::with_capacity(elements.len() + 1);
+        input.push(self.constant(fe(tag)));
+        input.extend_from_slice(elements);
+        self.hash_n_to_hash_no_pad::<PoseidonHash>(input)
+    }
+
+    fn hash_node(&mut self, left: HashOutTarget, right: HashOutTarget) -> HashOutTarget {
+        let f = self._false();
+        self.hash_node_swapped(left, right, f)
+    }
+
+    fn hash_node_swapped(
+        &mut self,
+        node: HashOutTarget,
+        sibling: HashOutTarget,
+        node_is_right: BoolTarget,
+    ) -> HashOutTarget {
+        // `two_to_one` is one permutation of `left ‖ right ‖ 0⁴`, output the first four.
+        let zero = self.zero();
+        let perm = <PoseidonHash as AlgebraicHasher<F>>::AlgebraicPermutation::new(
+            node.elements
+                .iter()
+                .chain(sibling.elements.iter())
+                .copied()
+                .chain(std::iter::repeat(zero)),
+        );
+        let out = <PoseidonHash as AlgebraicHasher<F>>::permute_swapped(perm, node_is_right, self);
+        HashOutTarget::from_vec(out.squeeze()[..4].to_vec())
+    }
 }
 
 /// A field element from a `u64` that is known to be canonical (below p).

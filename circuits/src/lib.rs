@@ -2,8 +2,8 @@
 //!
 //! Everything proofbook does is a projection of one thing: the rules that decide whether a
 //! state transition is valid. This crate writes them natively (the sequencer runs them and
-//! builds witnesses from them); the plonky2 circuits that enforce the same rules will live
-//! next to them, one module per transaction type.
+//! builds witnesses from them); the plonky2 circuits that enforce the same rules live next
+//! to them, one module per transaction type.
 //!
 //! Map:
 //! - [`constants`]: every bound, with its bit width.
@@ -16,18 +16,30 @@
 //! - [`pubdata`]: the public-data byte format; [`rebuild`]: the state from public data alone.
 //! - [`commit`]: per-batch state commitment and witness (Merkle paths), in parallel.
 //! - [`circuit_test_util`]: proving a witness and classifying the failure (for tests).
+//!
+//! Circuits (plonky2 1.1), next to the rules they enforce:
+//! - [`config`]: the named proving configs (`fast_test`, `production`).
+//! - [`gadgets`]: range checks, signed values, 32-bit-limb big integers; the twins of
+//!   [`hash`], [`merkle`], the account leaf and [`pubdata_commit`] live beside their native code.
+//! - [`circuit`]: the chunk circuit, its slots and one module per transaction type.
+//! - [`aggregate`]: recursive aggregation of chunk proofs into one batch proof.
 
+pub mod aggregate;
+pub mod circuit;
 pub mod circuit_test_util;
 pub mod client;
 pub mod commit;
+pub mod config;
 pub mod constants;
 pub mod ecgfp5;
 pub mod error;
+pub mod gadgets;
 pub mod hash;
 pub mod keys;
 pub mod merkle;
 pub mod order;
 pub mod pubdata;
+pub mod pubdata_commit;
 pub mod rebuild;
 pub mod risk;
 pub mod schnorr;

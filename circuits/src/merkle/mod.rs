@@ -26,11 +26,13 @@
 mod empty;
 mod proof;
 mod store;
+mod target;
 mod tree;
 
 pub use empty::EmptyHashes;
 pub use proof::{MerkleProof, UpdateProof};
 pub use store::{MemoryStore, NodeStore};
+pub use target::{MerkleProofTarget, UpdateProofTarget};
 pub use tree::SparseMerkleTree;
 
 use serde::{Deserialize, Serialize};

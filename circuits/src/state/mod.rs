@@ -5,12 +5,14 @@
 //! hashing happens per batch in [`crate::commit`], in parallel.
 
 mod account;
+mod account_target;
 mod config;
 mod market;
 
 use std::collections::HashMap;
 
 pub use account::{Account, Position};
+pub use account_target::{AccountTarget, PositionTarget};
 pub use config::Config;
 pub use market::{Market, MarketKind};
 use serde::{Deserialize, Serialize};

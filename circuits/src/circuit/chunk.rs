@@ -1,0 +1,324 @@
+//! The chunk circuit: `K` slots from `old_state_root` to `new_state_root`.
+//!
+//! Public inputs (18 field elements, in this order; the aggregation circuit exposes the same
+//! layout):
+//!
+//! | elements | value |
+//! |---|---|
+//! | 0..4   | `old_state_root` |
+//! | 4..8   | `new_state_root` |
+//! | 8..12  | `pubdata_in`: the running public-data commitment before the chunk |
+//! | 12..16 | `pubdata_out`: after it ([`crate::pubdata_commit`]) |
+//! | 16     | `batch_number`, 32 bits |
+//! | 17     | `timestamp`, 40 bits ([`crate::constants::TIMESTAMP_BITS`]) |
+//!
+//! The circuit opens `old_state_root = H(STATE, accounts_root, markets_root, config_hash)`
+//! once, runs the accounts root through the slots, and closes `new_state_root` with the
+//! same markets root and config hash (no constrained type writes a market yet).
+//!
+//! **K.** A slot costs about 150 rows (see docs/BENCHMARKS.md: the account update is 64
+//! Poseidon rows for the two depth-32 paths, 10 for the two leaf hashes, 3 for the record,
+//! the rest range checks and selection); plonky2 pads the circuit to a power of two, and a
+//! 2^12-row chunk keeps the recursive verifier of a chunk proof small (about 4k rows,
+//! plonky2-lab.md §2b). [`PRODUCTION_K`] slots fill about three quarters of 2^12 with room
+//! for the fixed overhead; tests use 2 slots.
+
+use plonky2::hash::hash_types::HashOutTarget;
+use plonky2::iop::target::Target;
+use plonky2::iop::witness::PartialWitness;
+use plonky2::plonk::circuit_builder::CircuitBuilder;
+use plonky2::plonk::circuit_data::CircuitData;
+use plonky2::plonk::proof::ProofWithPublicInputs;
+use serde::{Deserialize, Serialize};
+
+use super::slot::{SlotTargets, SlotWitness};
+use super::witness::{set, set_hash};
+use super::{CircuitError, C};
+use crate::commit::state_root;
+use crate::config::NamedConfig;
+use crate::constants::TIMESTAMP_BITS;
+use crate::gadgets::range::RangeGadgets;
+use crate::hash::{fe, tag, Digest, HashGadgets, D, F};
+use crate::pubdata_commit::absorb_record;
+use plonky2::field::types::PrimeField64;
+
+/// Slots per chunk at the production config.
+pub const PRODUCTION_K: usize = 20;
+
+/// Bits of a batch number.
+pub const BATCH_NUMBER_BITS: usize = 32;
+
+/// The number of public inputs of a chunk (and of an aggregation) proof.
+pub const NUM_PUBLIC_INPUTS: usize = 18;
+
+/// The three parts of a state root.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateRoots {
+    /// Root of the accounts tree.
+    pub accounts_root: Digest,
+    /// Root of the markets tree.
+    pub markets_root: Digest,
+    /// Hash of the config.
+    pub config_hash: Digest,
+}
+
+impl StateRoots {
+    /// `state_root = H(STATE, accounts_root ‖ markets_root ‖ config_hash)`.
+    pub fn state_root(&self) -> Digest {
+        state_root(&self.accounts_root, &self.markets_root, &self.config_hash)
+    }
+}
+
+/// The public inputs of a chunk or aggregation proof.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChunkPublicInputs {
+    /// State root before.
+    pub old_root: Digest,
+    /// State root after.
+    pub new_root: Digest,
+    /// Public-data commitment before.
+    pub pubdata_in: Digest,
+    /// Public-data commitment after.
+    pub pubdata_out: Digest,
+    /// Batch number.
+    pub batch_number: u64,
+    /// Batch timestamp.
+    pub timestamp: u64,
+}
+
+impl ChunkPublicInputs {
+    /// The field elements, in public-input order.
+    pub fn to_fields(&self) -> Vec<F> {
+        let mut v = Vec::with_capacity(NUM_PUBLIC_INPUTS);
+        for d in [self.old_root, self.new_root, self.pubdata_in, self.pubdata_out] {
+            v.extend_from_slice(&d.elements);
+        }
+        v.push(fe(self.batch_number));
+        v.push(fe(self.timestamp));
+        v
+    }
+
+    /// Reads them back from a proof's public inputs (`None` if the length is wrong).
+    pub fn from_fields(pi: &[F]) -> Option<Self> {
+        if pi.len() != NUM_PUBLIC_INPUTS {
+            return None;
+        }
+        let d = |i: usize| Digest { elements: core::array::from_fn(|j| pi[4 * i + j]) };
+        Some(Self {
+            old_root: d(0),
+            new_root: d(1),
+            pubdata_in: d(2),
+            pubdata_out: d(3),
+            batch_number: pi[16].to_canonical_u64(),
+            timestamp: pi[17].to_canonical_u64(),
+        })
+    }
+}
+
+/// The public-input targets, in order.
+#[derive(Clone, Debug)]
+pub struct PublicInputTargets {
+    /// State root before.
+    pub old_root: HashOutTarget,
+    /// State root after.
+    pub new_root: HashOutTarget,
+    /// Commitment before.
+    pub pubdata_in: HashOutTarget,
+    /// Commitment after.
+    pub pubdata_out: HashOutTarget,
+    /// Batch number.
+    pub batch_number: Target,
+    /// Timestamp.
+    pub timestamp: Target,
+}
+
+impl PublicInputTargets {
+    /// Views a proof's public-input targets (18 of them) in this layout.
+    pub fn from_slice(pi: &[Target]) -> Self {
+        assert_eq!(pi.len(), NUM_PUBLIC_INPUTS, "public inputs of a chunk proof");
+        let h = |i: usize| HashOutTarget { elements: core::array::from_fn(|j| pi[4 * i + j]) };
+        Self {
+            old_root: h(0),
+            new_root: h(1),
+            pubdata_in: h(2),
+            pubdata_out: h(3),
+            batch_number: pi[16],
+            timestamp: pi[17],
+        }
+    }
+
+    /// Registers them as the circuit's public inputs, in order.
+    pub fn register(&self, builder: &mut CircuitBuilder<F, D>) {
+        for h in [self.old_root, self.new_root, self.pubdata_in, self.pubdata_out] {
+            builder.register_public_inputs(&h.elements);
+        }
+        builder.register_public_input(self.batch_number);
+        builder.register_public_input(self.timestamp);
+    }
+}
+
+/// The witness of one chunk: where it starts and its transactions (at most `K`; the rest
+/// of the slots are Noops).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChunkWitness {
+    /// The state roots before the chunk.
+    pub start: StateRoots,
+    /// The public-data commitment before the chunk.
+    pub pubdata_in: Digest,
+    /// Batch number.
+    pub batch_number: u64,
+    /// Batch timestamp.
+    pub timestamp: u64,
+    /// The transactions.
+    pub slots: Vec<SlotWitness>,
+}
+
+impl ChunkWitness {
+    /// The public inputs the chunk proves and the roots after it, computed natively; checks
+    /// that each account update starts from the running root.
+    pub fn run(&self) -> Result<(ChunkPublicInputs, StateRoots), CircuitError> {
+        let mut roots = self.start;
+        let mut pubdata = self.pubdata_in;
+        for slot in &self.slots {
+            if let Some(step) = slot.account_step() {
+                if step.proof.old_root != roots.accounts_root || !step.proof.verify() {
+                    return Err(CircuitError::WitnessShape("account path off the running root"));
+                }
+                roots.accounts_root = step.proof.new_root;
+            }
+            pubdata = absorb_record(&pubdata, &slot.pub_op());
+        }
+        let pis = ChunkPublicInputs {
+            old_root: self.start.state_root(),
+            new_root: roots.state_root(),
+            pubdata_in: self.pubdata_in,
+            pubdata_out: pubdata,
+            batch_number: self.batch_number,
+            timestamp: self.timestamp,
+        };
+        Ok((pis, roots))
+    }
+}
+
+/// The chunk circuit of `K` slots, built for one named config.
+pub struct ChunkCircuit {
+    /// The plonky2 circuit.
+    pub data: CircuitData<F, C, D>,
+    /// Gates before padding to a power of two.
+    pub num_gates: usize,
+    config: NamedConfig,
+    pis: PublicInputTargets,
+    start: [HashOutTarget; 3],
+    slots: Vec<SlotTargets>,
+}
+
+impl std::fmt::Debug for ChunkCircuit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChunkCircuit")
+            .field("config", &self.config)
+            .field("k", &self.slots.len())
+            .field("num_gates", &self.num_gates)
+            .finish()
+    }
+}
+
+impl ChunkCircuit {
+    /// Builds the circuit with `k ≥ 1` slots.
+    pub fn build(config: NamedConfig, k: usize) -> Self {
+        assert!(k >= 1, "a chunk has at least one slot");
+        let mut b = CircuitBuilder::<F, D>::new(config.circuit_config());
+        let pis = PublicInputTargets {
+            old_root: b.add_virtual_hash(),
+            new_root: b.add_virtual_hash(),
+            pubdata_in: b.add_virtual_hash(),
+            pubdata_out: b.add_virtual_hash(),
+            batch_number: b.add_virtual_target(),
+            timestamp: b.add_virtual_target(),
+        };
+        pis.register(&mut b);
+        b.check_bits(pis.batch_number, BATCH_NUMBER_BITS);
+        b.check_bits(pis.timestamp, TIMESTAMP_BITS as usize);
+
+        let start = [b.add_virtual_hash(), b.add_virtual_hash(), b.add_virtual_hash()];
+        let [accounts0, markets, config_hash] = start;
+        let open = b.hash_tagged(
+            tag::STATE,
+            &[accounts0.elements, markets.elements, config_hash.elements].concat(),
+        );
+        b.connect_hashes(open, pis.old_root);
+
+        let mut accounts = accounts0;
+        let mut pubdata = pis.pubdata_in;
+        let mut slots = Vec::with_capacity(k);
+        for _ in 0..k {
+            let (slot, a, p) = SlotTargets::build(&mut b, accounts, pubdata);
+            accounts = a;
+            pubdata = p;
+            slots.push(slot);
+        }
+        let close = b.hash_tagged(
+            tag::STATE,
+            &[accounts.elements, markets.elements, config_hash.elements].concat(),
+        );
+        b.connect_hashes(close, pis.new_root);
+        b.connect_hashes(pubdata, pis.pubdata_out);
+
+        let num_gates = b.num_gates();
+        let data = b.build::<C>();
+        Self { data, num_gates, config, pis, start, slots }
+    }
+
+    /// The number of slots `K`.
+    pub fn num_slots(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// The config the circuit was built for.
+    pub const fn config(&self) -> NamedConfig {
+        self.config
+    }
+
+    /// The full witness of a chunk (its public inputs computed natively), padded with Noops.
+    pub fn witness(&self, w: &ChunkWitness) -> Result<PartialWitness<F>, CircuitError> {
+        let (pis, _) = w.run()?;
+        self.witness_with_public_inputs(w, &pis)
+    }
+
+    /// The witness with the given public inputs (tests use this to claim a wrong statement).
+    pub fn witness_with_public_inputs(
+        &self,
+        w: &ChunkWitness,
+        pis: &ChunkPublicInputs,
+    ) -> Result<PartialWitness<F>, CircuitError> {
+        if w.slots.len() > self.num_slots() {
+            return Err(CircuitError::TooManyTxs { got: w.slots.len(), k: self.num_slots() });
+        }
+        let mut pw = PartialWitness::new();
+        set_hash(&mut pw, self.pis.old_root, pis.old_root)?;
+        set_hash(&mut pw, self.pis.new_root, pis.new_root)?;
+        set_hash(&mut pw, self.pis.pubdata_in, pis.pubdata_in)?;
+        set_hash(&mut pw, self.pis.pubdata_out, pis.pubdata_out)?;
+        set(&mut pw, self.pis.batch_number, fe(pis.batch_number))?;
+        set(&mut pw, self.pis.timestamp, fe(pis.timestamp))?;
+        set_hash(&mut pw, self.start[0], w.start.accounts_root)?;
+        set_hash(&mut pw, self.start[1], w.start.markets_root)?;
+        set_hash(&mut pw, self.start[2], w.start.config_hash)?;
+        let noop = SlotWitness::Noop;
+        for (i, slot) in self.slots.iter().enumerate() {
+            slot.set(&mut pw, w.slots.get(i).unwrap_or(&noop))?;
+        }
+        Ok(pw)
+    }
+
+    /// Proves a chunk.
+    pub fn prove(&self, w: &ChunkWitness) -> Result<ProofWithPublicInputs<F, C, D>, CircuitError> {
+        let pw = self.witness(w)?;
+        let _span = tracing::info_span!("prove_chunk", k = self.num_slots()).entered();
+        self.data.prove(pw).map_err(|e| CircuitError::Prove(format!("{e:#}")))
+    }
+
+    /// The slot targets (tests tamper with single values).
+    pub fn slot_targets(&self) -> &[SlotTargets] {
+        &self.slots
+    }
+}
