@@ -178,6 +178,16 @@ fn final_layer_proves_verifies_and_rejects_tampering() -> anyhow::Result<()> {
 
     fri_steps_and_paths_match_the_gadgets(&layer, &proof)?;
 
+    // A proof of another circuit of the same shape (other verifier key) is refused, and so is
+    // a proof with another number of public inputs.
+    let other = sample_inner(test_seed(), 3)?;
+    let err = layer.prove(&other.proof, &inner.data.verifier_only).unwrap_err();
+    assert!(matches!(err, WrapError::InvalidInnerProof(_)), "{err}");
+    let mut short = inner.proof.clone();
+    short.public_inputs.pop();
+    let err = layer.prove(&short, &inner.data.verifier_only).unwrap_err();
+    assert!(matches!(err, WrapError::PublicInputCount { expected: 8, got: 7 }), "{err}");
+
     // A proof-of-work nonce that fails (the first other nonce whose response lacks the
     // leading zeros; the found nonce may differ between runs, rayon's search is not ordered).
     let pow_bits = layer.data.common.config.fri_config.proof_of_work_bits;
@@ -197,23 +207,6 @@ fn final_layer_proves_verifies_and_rejects_tampering() -> anyhow::Result<()> {
         }
     }
     assert!(matches!(layer.verify(&bad), Err(WrapError::InvalidFinalProof(_))));
-    Ok(())
-}
-
-#[test]
-fn a_proof_of_another_circuit_is_refused() -> anyhow::Result<()> {
-    let a = sample_inner(test_seed(), 2)?;
-    let b = sample_inner(test_seed(), 3)?;
-    let layer =
-        FinalLayer::build(&a.data.common, &a.data.verifier_only, wrap_test_circuit_config());
-    // Same shape, other circuit (other verifier key).
-    let err = layer.prove(&b.proof, &a.data.verifier_only).unwrap_err();
-    assert!(matches!(err, WrapError::InvalidInnerProof(_)), "{err}");
-    // Wrong number of public inputs.
-    let mut short = a.proof.clone();
-    short.public_inputs.pop();
-    let err = layer.prove(&short, &a.data.verifier_only).unwrap_err();
-    assert!(matches!(err, WrapError::PublicInputCount { expected: 8, got: 7 }), "{err}");
     Ok(())
 }
 
