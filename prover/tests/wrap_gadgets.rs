@@ -95,8 +95,8 @@ proptest! {
         prop_assert_eq!(r.value.value().unwrap(), Fr::from(nx.to_canonical_u64()));
         x.enforce_equal(&GoldilocksVar::constant(nx)).unwrap();
         // Extension: (a + bX)(c + dX) - (a + bX).
-        let e1 = GoldilocksExtVar { c: [va.clone(), vb.clone()] };
-        let e2 = GoldilocksExtVar { c: [vc.clone(), vd.clone()] };
+        let e1 = GoldilocksExtVar { c: [va, vb] };
+        let e2 = GoldilocksExtVar { c: [vc, vd] };
         let n1 = F2::from_basefield_array([fa, fb]);
         let n2 = F2::from_basefield_array([fc, fd]);
         let prod = e1.mul(&e2).unwrap().sub(&e1).unwrap();
