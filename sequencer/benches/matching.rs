@@ -19,8 +19,8 @@ use std::time::Instant;
 use proofbook_circuits::order::{OrderFlags, Side};
 use proofbook_sequencer::engine::fixture::{Venue, BTC_PERP, BTC_PRICE, BTC_TICK};
 use proofbook_sequencer::engine::{
-    order_key, verify_cancel, verify_order, CheckedTx, Decision, EngineConfig, OrderBook,
-    OrderKey, RestingOrder, SplitMix64, VerifiedOrder,
+    order_key, verify_cancel, verify_order, CheckedTx, Decision, EngineConfig, OrderBook, OrderKey,
+    RestingOrder, SplitMix64, VerifiedOrder,
 };
 
 #[derive(Clone, Copy)]
@@ -30,6 +30,8 @@ enum BookOp {
 }
 
 const NOW: u64 = 1_000;
+/// Resting orders the flow keeps the book near (exchange-core's tests use a few thousand).
+const TARGET_BOOK: usize = 5_000;
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -76,7 +78,7 @@ fn generate_book_ops(n: usize, seed: u64) -> (Vec<BookOp>, Vec<BookOp>) {
     let tick = 1u32;
     let mut mid: i64 = 100_000;
     let accounts = 1_000u64;
-    let mut place = |rng: &mut SplitMix64, mid: i64, ioc: bool, next: &mut u32| {
+    let place = |rng: &mut SplitMix64, mid: i64, ioc: bool, next: &mut u32| {
         let side = if rng.below(2) == 0 { Side::Buy } else { Side::Sell };
         let dir = if side == Side::Buy { 1 } else { -1 };
         // Passive orders rest 1..=40 ticks behind the mid (denser near it); about a fifth
@@ -109,10 +111,12 @@ fn generate_book_ops(n: usize, seed: u64) -> (Vec<BookOp>, Vec<BookOp>) {
         if rng.below(64) == 0 {
             mid += rng.below(3) as i64 - 1;
         }
+        // About half GTC limit orders, a tenth IOC, the rest cancels; cancels give way to
+        // limit orders while the book is below its target depth, so it stays near it.
         let r = rng.below(100);
-        let op = if r < 45 {
+        let op = if r < 50 || (r >= 60 && book.len() < TARGET_BOOK) {
             place(&mut rng, mid, false, &mut next)
-        } else if r < 55 {
+        } else if r < 60 {
             place(&mut rng, mid, true, &mut next)
         } else {
             // Cancel a random live order (one that filled meanwhile is a miss, also realistic).
@@ -203,7 +207,8 @@ fn bench_book() {
     );
     // Latency: each op timed on its own (includes ~20-30 ns of clock reads).
     let mut book = fresh();
-    let (mut lp, mut li, mut lc) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut lp, mut li, mut lc) =
+        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
     for op in &ops {
         let t = Instant::now();
         black_box(run_op(&mut book, black_box(op)));
@@ -257,7 +262,11 @@ fn bench_engine() {
         let side = if rng.below(2) == 0 { Side::Buy } else { Side::Sell };
         let dir: i64 = if side == Side::Buy { 1 } else { -1 };
         let ioc = r >= 85;
-        let offset: i64 = if ioc || rng.below(5) == 0 { rng.below(3) as i64 } else { -(1 + rng.below(20) as i64) };
+        let offset: i64 = if ioc || rng.below(5) == 0 {
+            rng.below(3) as i64
+        } else {
+            -(1 + rng.below(20) as i64)
+        };
         let price = (i64::from(BTC_PRICE) + dir * offset * i64::from(BTC_TICK)) as u32;
         let flags = OrderFlags { ioc, ..OrderFlags::default() };
         let so = v.order(a, BTC_PERP, side, price, 1 + rng.below(20), nonce[a as usize], flags);
@@ -271,7 +280,13 @@ fn bench_engine() {
         }
     }
     let gen_s = t_gen.elapsed().as_secs_f64();
-    let trades = v.engine.take_pending().applied.iter().filter(|a| matches!(a.tx, proofbook_circuits::tx::Tx::Trade(_))).count();
+    let trades = v
+        .engine
+        .take_pending()
+        .applied
+        .iter()
+        .filter(|a| matches!(a.tx, proofbook_circuits::tx::Tx::Trade(_)))
+        .count();
     // Timed replay on a fresh engine.
     let mut e = mk().engine;
     let (mut lp, mut lc) = (Vec::new(), Vec::new());
@@ -290,6 +305,7 @@ fn bench_engine() {
         }
     }
     let s = t.elapsed().as_secs_f64();
+    let resting = e.book(BTC_PERP).map_or(0, |b| b.len());
     let p = e.take_pending();
     println!("engine with the spec ({accounts} accounts; signatures verified beforehand, untimed: {gen_s:.1} s to sign+verify+generate)");
     println!(
@@ -303,12 +319,16 @@ fn bench_engine() {
         ops.len() as f64 / s,
         trades as f64 / s
     );
+    println!("  resting at the end: {resting}");
     percentiles("submit", &mut lp);
     percentiles("cancel", &mut lc);
 }
 
 fn main() {
-    println!("matching bench ({} build)", if cfg!(debug_assertions) { "debug-assertions" } else { "optimised" });
+    println!(
+        "matching bench ({} build)",
+        if cfg!(debug_assertions) { "debug-assertions" } else { "optimised" }
+    );
     bench_book();
     bench_engine();
 }

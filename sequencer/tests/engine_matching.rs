@@ -30,7 +30,15 @@ fn fills(events: &[Event]) -> Vec<Fill> {
         .collect()
 }
 
-fn submit(v: &mut Venue, a: u32, side: Side, price: u32, size: u64, nonce: u32, f: OrderFlags) -> Vec<Event> {
+fn submit(
+    v: &mut Venue,
+    a: u32,
+    side: Side,
+    price: u32,
+    size: u64,
+    nonce: u32,
+    f: OrderFlags,
+) -> Vec<Event> {
     let o = v.order(a, BTC_PERP, side, price, size, nonce, f);
     v.engine.submit(o).expect("accepted")
 }
@@ -51,11 +59,10 @@ fn price_time_priority() {
     submit(&mut v, 3, Side::Sell, P, 5, 1, GTC);
     let ev = submit(&mut v, 4, Side::Buy, P + T, 15, 1, IOC);
     let f = fills(&ev);
-    assert_eq!(f.iter().map(|f| (f.maker.0, f.price, f.size)).collect::<Vec<_>>(), vec![
-        (2, P, 5),
-        (3, P, 5),
-        (1, P + T, 5)
-    ]);
+    assert_eq!(
+        f.iter().map(|f| (f.maker.0, f.price, f.size)).collect::<Vec<_>>(),
+        vec![(2, P, 5), (3, P, 5), (1, P + T, 5)]
+    );
     assert!(v.engine.book(BTC_PERP).unwrap().is_empty());
     // Each fill is a spec trade, applied.
     let pending = v.engine.take_pending();
@@ -84,7 +91,9 @@ fn partial_fills_and_resting_remainder() {
     assert!(d.asks.is_empty());
     assert_eq!((d.bids[0].price, d.bids[0].size, d.bids[0].orders), (P, 4, 1));
     // Book events carry the new level aggregates.
-    assert!(ev.iter().any(|e| matches!(e, Event::Book { side: Side::Sell, level, .. } if level.size == 0)));
+    assert!(ev
+        .iter()
+        .any(|e| matches!(e, Event::Book { side: Side::Sell, level, .. } if level.size == 0)));
     check(&v);
 }
 
@@ -95,7 +104,10 @@ fn ioc_never_rests_and_post_only_never_takes() {
     let ev = submit(&mut v, 2, Side::Buy, P, 5, 1, IOC);
     assert_eq!(fills(&ev)[0].size, 3);
     let s = v.engine.order_status(2, 1).unwrap();
-    assert_eq!((s.state, s.filled, s.reason.clone()), (OrderState::Cancelled, 3, Some(CancelReason::IocRemainder)));
+    assert_eq!(
+        (s.state, s.filled, s.reason.clone()),
+        (OrderState::Cancelled, 3, Some(CancelReason::IocRemainder))
+    );
     assert!(v.engine.book(BTC_PERP).unwrap().is_empty());
 
     submit(&mut v, 1, Side::Sell, P, 3, 2, GTC);
@@ -126,7 +138,8 @@ fn self_trade_prevention_policies() {
     let s = v.engine.order_status(1, 1).unwrap();
     assert_eq!((s.state, s.reason.clone()), (OrderState::Cancelled, Some(CancelReason::SelfTrade)));
 
-    let cfg = EngineConfig { self_trade: SelfTradePolicy::CancelIncoming, ..EngineConfig::default() };
+    let cfg =
+        EngineConfig { self_trade: SelfTradePolicy::CancelIncoming, ..EngineConfig::default() };
     let mut v = Venue::new(3, 100_000, cfg).unwrap();
     submit(&mut v, 1, Side::Sell, P, 5, 1, GTC);
     let ev = submit(&mut v, 1, Side::Buy, P, 5, 2, GTC);
@@ -153,7 +166,9 @@ fn cancels_are_proven_and_final() {
     submit(&mut v, 1, Side::Buy, P - T, 5, 3, GTC);
     submit(&mut v, 1, Side::Buy, P - 2 * T, 5, 4, GTC);
     let ev = v.engine.cancel(v.cancel(1, 3)).unwrap();
-    assert!(ev.iter().any(|e| matches!(e, Event::Order(s) if s.nonce == 3 && s.reason == Some(CancelReason::User))));
+    assert!(ev.iter().any(
+        |e| matches!(e, Event::Order(s) if s.nonce == 3 && s.reason == Some(CancelReason::User))
+    ));
     assert_eq!(v.engine.depth(BTC_PERP, 5).unwrap().bids.len(), 1);
     assert!(v.engine.state().slot(1, 3).cancelled);
     assert!(v.engine.take_pending().applied.iter().any(|a| matches!(a.tx, Tx::CancelOrder(_))));
@@ -190,7 +205,10 @@ fn reduce_only_fills_at_most_the_position() {
     let ev = submit(&mut v, 1, Side::Sell, P, 10, 4, REDUCE);
     assert_eq!(fills(&ev).iter().map(|f| f.size).sum::<u64>(), 5);
     let s = v.engine.order_status(1, 4).unwrap();
-    assert_eq!((s.state, s.filled, s.reason.clone()), (OrderState::Cancelled, 5, Some(CancelReason::ReduceOnly)));
+    assert_eq!(
+        (s.state, s.filled, s.reason.clone()),
+        (OrderState::Cancelled, 5, Some(CancelReason::ReduceOnly))
+    );
     assert_eq!(v.engine.state().account(1).unwrap().size_in(BTC_PERP), 0);
     check(&v);
 }
@@ -205,7 +223,10 @@ fn resting_reduce_only_is_capped_at_fill_time() {
     let ev = submit(&mut v, 3, Side::Buy, P + T, 8, 1, IOC);
     assert_eq!(fills(&ev).iter().map(|f| f.size).sum::<u64>(), 5);
     let s = v.engine.order_status(1, 2).unwrap();
-    assert_eq!((s.state, s.filled, s.reason.clone()), (OrderState::Cancelled, 5, Some(CancelReason::ReduceOnly)));
+    assert_eq!(
+        (s.state, s.filled, s.reason.clone()),
+        (OrderState::Cancelled, 5, Some(CancelReason::ReduceOnly))
+    );
     assert!(v.engine.book(BTC_PERP).unwrap().is_empty());
     check(&v);
 }
@@ -228,7 +249,10 @@ fn expired_orders_are_dropped_never_filled() {
     let ev = submit(&mut v, 3, Side::Buy, P + T, 5, 1, GTC);
     assert_eq!(fills(&ev).iter().map(|f| f.maker.0).collect::<Vec<_>>(), vec![2]);
     let s = v.engine.order_status(1, 1).unwrap();
-    assert_eq!((s.state, s.filled, s.reason.clone()), (OrderState::Cancelled, 0, Some(CancelReason::Expired)));
+    assert_eq!(
+        (s.state, s.filled, s.reason.clone()),
+        (OrderState::Cancelled, 0, Some(CancelReason::Expired))
+    );
     assert_eq!(v.engine.state().account(1).unwrap().size_in(BTC_PERP), 0);
     check(&v);
 }
@@ -298,7 +322,8 @@ fn admission_checks_ticks_bounds_signatures_and_slots() {
     let e = v.engine.submit(v.order(1, BTC_PERP, Side::Buy, P - T, 1, 5, GTC)).unwrap_err();
     assert_eq!(e, EngineError::DuplicateOrder);
     // Same slot (nonce + 2^16), another resting order.
-    let e = v.engine.submit(v.order(1, BTC_PERP, Side::Buy, P - T, 1, 5 + (1 << 16), GTC)).unwrap_err();
+    let e =
+        v.engine.submit(v.order(1, BTC_PERP, Side::Buy, P - T, 1, 5 + (1 << 16), GTC)).unwrap_err();
     assert_eq!(e, EngineError::SlotBusy(5));
     // Error codes are distinct.
     let codes = [e.code(), EngineError::BadSignature.code(), EngineError::DuplicateOrder.code()];

@@ -52,7 +52,13 @@ impl Model {
     }
 
     /// Returns fills `(maker key, qty)` and the unfilled rest; self-matches cancel the maker.
-    fn place(&mut self, side: Side, limit: u32, mut qty: u64, account: u32) -> (Vec<(u64, u64)>, u64) {
+    fn place(
+        &mut self,
+        side: Side,
+        limit: u32,
+        mut qty: u64,
+        account: u32,
+    ) -> (Vec<(u64, u64)>, u64) {
         let mut fills = Vec::new();
         while qty > 0 {
             let Some(i) = self.best(side.opposite()) else { break };

@@ -15,7 +15,15 @@ use proofbook_sequencer::engine::{
 const GTC: OrderFlags = OrderFlags { post_only: false, reduce_only: false, ioc: false };
 const LOT: u32 = 1_000_000; // one USDC per lot
 
-fn submit(v: &mut Venue, a: u32, m: u8, side: Side, price: u32, size: u64, nonce: u32) -> Vec<Event> {
+fn submit(
+    v: &mut Venue,
+    a: u32,
+    m: u8,
+    side: Side,
+    price: u32,
+    size: u64,
+    nonce: u32,
+) -> Vec<Event> {
     let o = v.order(a, m, side, price, size, nonce, GTC);
     v.engine.submit(o).expect("accepted")
 }
@@ -64,7 +72,10 @@ fn liquidation_monitor_closes_accounts_below_maintenance() {
     assert_eq!(st.account(3).unwrap().size_in(BTC_PERP), 0);
     assert_eq!(st.account(5).unwrap().size_in(BTC_PERP), 90);
     let s = v.engine.order_status(3, 2).unwrap();
-    assert_eq!((s.state, s.reason.clone()), (OrderState::Cancelled, Some(CancelReason::Liquidation)));
+    assert_eq!(
+        (s.state, s.reason.clone()),
+        (OrderState::Cancelled, Some(CancelReason::Liquidation))
+    );
     let p = v.engine.take_pending();
     assert!(matches!(&p.applied[..], [a] if matches!(a.tx, Tx::Liquidate(_))));
     // Nothing left to do.
@@ -92,10 +103,19 @@ fn funding_ticks_follow_the_premium_within_the_cap() {
     submit(&mut v, 2, BTC_PERP, Side::Sell, BTC_PRICE, 10, 1);
     submit(&mut v, 1, BTC_PERP, Side::Buy, BTC_PRICE, 10, 1);
     // Mark 0.4 % over index: longs pay.
-    v.set_prices(T0 + 40, &[(BTC_PERP, 100_400_000, 100_000_000), (ETH_PERP, 40_000_000, 40_000_000)]).unwrap();
+    v.set_prices(
+        T0 + 40,
+        &[(BTC_PERP, 100_400_000, 100_000_000), (ETH_PERP, 40_000_000, 40_000_000)],
+    )
+    .unwrap();
     v.engine.begin_batch(T0 + 3_600).unwrap();
     let ev = v.engine.funding_ticks().unwrap();
-    assert_eq!(ev.iter().filter(|e| matches!(e, Event::Applied { kind } if kind == "funding_tick")).count(), 2);
+    assert_eq!(
+        ev.iter()
+            .filter(|e| matches!(e, Event::Applied { kind } if kind == "funding_tick"))
+            .count(),
+        2
+    );
     let m = v.engine.state().markets().find(|m| m.id == BTC_PERP).unwrap().clone();
     assert!(m.funding_index > 0);
     assert_eq!(m.funding_time, T0 + 3_600);
@@ -108,7 +128,13 @@ fn funding_ticks_follow_the_premium_within_the_cap() {
 #[test]
 fn simulated_oracle_is_deterministic_signed_and_accepted() {
     let feed = |v: &Venue| {
-        SimulatedOracle::new(v.oracle.clone(), 9, &[(1, 100_000.0), (2, 4_000.0)], 0.8, VolSurface::default())
+        SimulatedOracle::new(
+            v.oracle.clone(),
+            9,
+            &[(1, 100_000.0), (2, 4_000.0)],
+            0.8,
+            VolSurface::default(),
+        )
     };
     let mut v1 = Venue::new(1, 1_000, EngineConfig::default()).unwrap();
     let mut v2 = Venue::new(1, 1_000, EngineConfig::default()).unwrap();
@@ -135,7 +161,8 @@ fn simulated_oracle_is_deterministic_signed_and_accepted() {
     assert!(call.mark_price > 0 && call.mark_price < call.index_price);
     assert!(put.mark_price > 0 && put.mark_price < put.strike);
     // A feed signed by another key is refused.
-    let mut forged = SimulatedOracle::new(account_signer(1), 9, &[(1, 100_000.0)], 0.8, VolSurface::default());
+    let mut forged =
+        SimulatedOracle::new(account_signer(1), 9, &[(1, 100_000.0)], 0.8, VolSurface::default());
     let ts = T0 + 400;
     v1.engine.begin_batch(ts).unwrap();
     let u = forged.tick(v1.engine.state(), ts).remove(0);

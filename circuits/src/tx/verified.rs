@@ -84,22 +84,26 @@ impl CheckedTx {
             maker_fee_ppm: fees_ppm[0],
             taker_fee_ppm: fees_ppm[1],
         };
-        Self { tx: Tx::Trade(trade), hashes: [maker.hash, taker.hash], keys: [maker.key, taker.key] }
+        Self {
+            tx: Tx::Trade(trade),
+            hashes: [maker.hash, taker.hash],
+            keys: [maker.key, taker.key],
+        }
     }
 
     /// A signed cancel, its signature verified under `pubkey` (the account's key, which
     /// [`apply_checked`](super::apply_checked) compares with the state's): what
     /// [`precheck`](super::precheck) does, without reading the state, so admission can run
     /// beside the sequential engine.
-    pub fn cancel(config: &Config, pubkey: &[u64; 5], cancel: CancelOrder) -> Result<Self, TxError> {
+    pub fn cancel(
+        config: &Config,
+        pubkey: &[u64; 5],
+        cancel: CancelOrder,
+    ) -> Result<Self, TxError> {
         if !sig_ok(pubkey, &cancel.message(config), &cancel.signature) {
             return Err(TxError::BadSignature(crate::error::Party::Signer));
         }
-        Ok(Self {
-            tx: Tx::CancelOrder(cancel),
-            hashes: [ZERO_DIGEST; 2],
-            keys: [*pubkey, [0; 5]],
-        })
+        Ok(Self { tx: Tx::CancelOrder(cancel), hashes: [ZERO_DIGEST; 2], keys: [*pubkey, [0; 5]] })
     }
 
     /// The transaction, by value.

@@ -96,7 +96,10 @@ impl Venue {
         for id in 1..=accounts {
             venue.deposit(id, usdc)?;
         }
-        venue.set_prices(T0 + 30, &[(BTC_PERP, BTC_PRICE, BTC_PRICE), (ETH_PERP, ETH_PRICE, ETH_PRICE)])?;
+        venue.set_prices(
+            T0 + 30,
+            &[(BTC_PERP, BTC_PRICE, BTC_PRICE), (ETH_PERP, ETH_PRICE, ETH_PRICE)],
+        )?;
         venue.set_prices(
             T0 + 30,
             &[(BTC_CALL, 2_000_000, BTC_PRICE), (BTC_PUT, 1_500_000, BTC_PRICE)],
@@ -109,14 +112,25 @@ impl Venue {
         let mut addr = [0u8; 20];
         addr[16..].copy_from_slice(&id.to_be_bytes());
         let pubkey = self.signer(id).pubkey();
-        let d = DepositOp { account_id: id, l1_address: Address::from(addr), pubkey, amount: usdc * USDC };
+        let d = DepositOp {
+            account_id: id,
+            l1_address: Address::from(addr),
+            pubkey,
+            amount: usdc * USDC,
+        };
         self.engine.deposit(d).map(|_| ())
     }
 
     /// Applies a signed oracle update `(market, mark, index)` at `timestamp`.
-    pub fn set_prices(&mut self, timestamp: u64, prices: &[(u8, u32, u32)]) -> Result<(), EngineError> {
-        let entries =
-            prices.iter().map(|&(market_id, mark, index)| PriceEntry { market_id, mark, index }).collect();
+    pub fn set_prices(
+        &mut self,
+        timestamp: u64,
+        prices: &[(u8, u32, u32)],
+    ) -> Result<(), EngineError> {
+        let entries = prices
+            .iter()
+            .map(|&(market_id, mark, index)| PriceEntry { market_id, mark, index })
+            .collect();
         let o = self.oracle.oracle_prices(self.engine.config(), timestamp, entries);
         self.engine.apply_tx(proofbook_circuits::tx::Tx::OraclePrices(o)).map(|_| ())
     }

@@ -575,7 +575,9 @@ impl Engine {
         let o = v.signed().order;
         let admitted = self.core.admit(&v, self.books[usize::from(o.market_id)].as_ref())?;
         let mut events = Vec::new();
-        let book = self.books[usize::from(o.market_id)].as_mut().ok_or(EngineError::UnknownMarket(o.market_id))?;
+        let book = self.books[usize::from(o.market_id)]
+            .as_mut()
+            .ok_or(EngineError::UnknownMarket(o.market_id))?;
         self.core.run_order(book, &v, admitted, &mut events);
         self.core.flush_book_events(&self.books, &mut events);
         Ok(events)
@@ -583,7 +585,8 @@ impl Engine {
 
     /// A signed cancel: verifies it, then [`Self::cancel_checked`].
     pub fn cancel(&mut self, cancel: CancelOrder) -> Result<Vec<Event>, EngineError> {
-        let key = self.pubkey(cancel.account_id).ok_or(EngineError::UnknownAccount(cancel.account_id))?;
+        let key =
+            self.pubkey(cancel.account_id).ok_or(EngineError::UnknownAccount(cancel.account_id))?;
         let checked = verify_cancel(self.config(), &key, cancel)?;
         self.cancel_checked(checked)
     }
@@ -812,8 +815,11 @@ impl Core {
                 }
             }
         }
-        let exposure =
-            self.exposure.get(&exposure_key(o.account_id, o.market_id)).copied().unwrap_or_default();
+        let exposure = self
+            .exposure
+            .get(&exposure_key(o.account_id, o.market_id))
+            .copied()
+            .unwrap_or_default();
         risk::pre_trade_check(&self.state, &exposure, o, remaining, fee_ppm)?;
         Ok(Admitted { remaining, filled_before, cap })
     }
@@ -938,7 +944,8 @@ impl Core {
         let mut exhausted = false;
         if maker.reduce_only {
             let pos = self.state.account(maker.account).map_or(0, |a| a.size_in(market));
-            let reducing = (pos > 0 && maker.side == Side::Sell) || (pos < 0 && maker.side == Side::Buy);
+            let reducing =
+                (pos > 0 && maker.side == Side::Sell) || (pos < 0 && maker.side == Side::Buy);
             let cap = if reducing { pos.unsigned_abs() } else { 0 };
             if cap == 0 {
                 self.drop_maker(maker, market, CancelReason::ReduceOnly, events);
@@ -1004,12 +1011,14 @@ impl Core {
             Err(e) => {
                 if blames_maker(&e, maker.account) {
                     let err = EngineError::Rejected(e);
-                    let reason = CancelReason::Rejected { code: err.code(), message: err.to_string() };
+                    let reason =
+                        CancelReason::Rejected { code: err.code(), message: err.to_string() };
                     self.drop_maker(maker, market, reason, events);
                     Decision::Remove
                 } else {
                     let err = EngineError::Rejected(e);
-                    *stop = Some(CancelReason::Rejected { code: err.code(), message: err.to_string() });
+                    *stop =
+                        Some(CancelReason::Rejected { code: err.code(), message: err.to_string() });
                     Decision::Stop
                 }
             }
@@ -1017,7 +1026,13 @@ impl Core {
     }
 
     /// Bookkeeping for a resting order the book is about to remove unfilled.
-    fn drop_maker(&mut self, maker: &RestingOrder, market: u8, reason: CancelReason, events: &mut Vec<Event>) {
+    fn drop_maker(
+        &mut self,
+        maker: &RestingOrder,
+        market: u8,
+        reason: CancelReason,
+        events: &mut Vec<Event>,
+    ) {
         self.touched.push((market, maker.side, maker.price));
         if let Some(e) = self.exposure.get_mut(&exposure_key(maker.account, market)) {
             e.sub(maker.side, maker.remaining, maker.price);
@@ -1050,9 +1065,16 @@ impl Core {
     }
 
     /// A resting order removed by [`Engine::cancel_resting`] (the book already removed it).
-    fn finish(&mut self, key: OrderKey, state: OrderState, reason: Option<CancelReason>, events: &mut Vec<Event>) {
+    fn finish(
+        &mut self,
+        key: OrderKey,
+        state: OrderState,
+        reason: Option<CancelReason>,
+        events: &mut Vec<Event>,
+    ) {
         if let Some(s) = self.status.get(&key) {
-            let (account, market, side, price, rem) = (s.account_id, s.market_id, s.side, s.price, s.remaining);
+            let (account, market, side, price, rem) =
+                (s.account_id, s.market_id, s.side, s.price, s.remaining);
             if let Some(e) = self.exposure.get_mut(&exposure_key(account, market)) {
                 e.sub(side, rem, price);
             }

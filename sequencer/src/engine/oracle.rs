@@ -120,7 +120,15 @@ impl SimulatedOracle {
     ) -> Self {
         let mut spots = spots.to_vec();
         spots.sort_by_key(|&(u, _)| u);
-        Self { signer, rng: SplitMix64::new(seed), spots, annual_vol, basis_sd: 2e-4, surface, last: None }
+        Self {
+            signer,
+            rng: SplitMix64::new(seed),
+            spots,
+            annual_vol,
+            basis_sd: 2e-4,
+            surface,
+            last: None,
+        }
     }
 
     /// The current spot of an underlying, USDC per unit.
@@ -148,7 +156,8 @@ impl SimulatedOracle {
                 to_price(f64::from(index) * (1.0 + basis)).max(1)
             }
             MarketKind::Call | MarketKind::Put => {
-                let kind = if m.kind == MarketKind::Call { OptionKind::Call } else { OptionKind::Put };
+                let kind =
+                    if m.kind == MarketKind::Call { OptionKind::Call } else { OptionKind::Put };
                 let strike = f64::from(m.strike) / 1e6 / units;
                 let t = m.expiry.saturating_sub(timestamp) as f64 / SECONDS_PER_YEAR;
                 let vol = self.surface.vol((strike / spot).ln(), t);

@@ -2,15 +2,17 @@
 //! ([`proofbook_circuits::risk`]): pre-trade margin, the account view (with Black-Scholes
 //! Greeks), funding proposals and the liquidation monitor.
 
-use proofbook_circuits::constants::{MAX_COLLATERAL, MAX_FUNDING_INDEX, MAX_SIZE, PPM, SECONDS_PER_HOUR};
+use proofbook_circuits::constants::{
+    MAX_COLLATERAL, MAX_FUNDING_INDEX, MAX_SIZE, PPM, SECONDS_PER_HOUR,
+};
 use proofbook_circuits::error::TxError;
 use proofbook_circuits::order::{Order, OrderFlags, Side};
 use proofbook_circuits::risk::greeks::{
     implied_vol, perp_greeks, BsInputs, Greeks, OptionKind, PositionGreeks,
 };
-use proofbook_circuits::risk::{Markets,
+use proofbook_circuits::risk::{
     account_risk, funding_within_cap, pending_funding, position_risk, settle_funding,
-    transition_allowed, within_bankruptcy_bound,
+    transition_allowed, within_bankruptcy_bound, Markets,
 };
 use proofbook_circuits::state::{Account, Market, MarketKind, Position, State};
 use proofbook_circuits::tx::{FundingTick, Liquidate, Tx};
@@ -29,7 +31,12 @@ fn settled(state: &State, id: u32) -> Result<Account, EngineError> {
 }
 
 /// Moves a hypothetical position by `delta` lots, as the spec's fill does.
-fn shift_position(a: &mut Account, id: u32, market: &Market, delta: i128) -> Result<(), EngineError> {
+fn shift_position(
+    a: &mut Account,
+    id: u32,
+    market: &Market,
+    delta: i128,
+) -> Result<(), EngineError> {
     let idx = a.positions.iter().position(|p| !p.is_empty() && p.market_id == market.id);
     let old = idx.map_or(0, |i| i128::from(a.positions[i].size));
     let new = old + delta;
@@ -46,8 +53,11 @@ fn shift_position(a: &mut Account, id: u32, market: &Market, delta: i128) -> Res
                 .iter()
                 .position(Position::is_empty)
                 .ok_or(EngineError::Rejected(TxError::PositionsFull(id)))?;
-            a.positions[free] =
-                Position { market_id: market.id, size: new, funding_snapshot: market.funding_index };
+            a.positions[free] = Position {
+                market_id: market.id,
+                size: new,
+                funding_snapshot: market.funding_index,
+            };
         }
     }
     Ok(())
@@ -66,8 +76,8 @@ pub(crate) fn pre_trade_check(
     let id = order.account_id;
     let before = settled(state, id)?;
     let risk_before = account_risk(&before, state);
-    let market =
-        Markets::market(state, order.market_id).ok_or(EngineError::UnknownMarket(order.market_id))?;
+    let market = Markets::market(state, order.market_id)
+        .ok_or(EngineError::UnknownMarket(order.market_id))?;
     let own = u128::from(remaining) * u128::from(order.price);
     let (qty, notional) = match order.side {
         Side::Buy => (exposure.buy_qty + remaining, exposure.buy_notional + own),
@@ -87,7 +97,11 @@ pub(crate) fn pre_trade_check(
     if transition_allowed(&before, &risk_before, &after, &risk_after) {
         Ok(())
     } else {
-        Err(EngineError::InsufficientMargin { account: id, tav: risk_after.tav, imr: risk_after.imr })
+        Err(EngineError::InsufficientMargin {
+            account: id,
+            tav: risk_after.tav,
+            imr: risk_after.imr,
+        })
     }
 }
 
@@ -228,7 +242,11 @@ pub(crate) fn funding_proposals(state: &State) -> Vec<FundingTick> {
     let cap = i128::from(state.config().funding_cap_ppm_per_hour);
     let mut out = Vec::new();
     for m in state.markets() {
-        if m.kind != MarketKind::Perp || m.mark_price == 0 || m.index_price == 0 || now <= m.funding_time {
+        if m.kind != MarketKind::Perp
+            || m.mark_price == 0
+            || m.index_price == 0
+            || now <= m.funding_time
+        {
             continue;
         }
         let (mark, index) = (i128::from(m.mark_price), i128::from(m.index_price));
@@ -266,7 +284,12 @@ pub(crate) fn liquidatable_accounts(state: &State) -> Vec<u32> {
 /// A price within the bankruptcy bound for closing `size` lots: halfway between the mark and
 /// the bankruptcy price when the account is solvent, the bankruptcy price itself when not;
 /// rounded to the tick on the safe side, then checked with the spec's bound.
-fn liquidation_price(m: &Market, size: i64, mm_i: i128, risk: &proofbook_circuits::risk::AccountRisk) -> Option<u32> {
+fn liquidation_price(
+    m: &Market,
+    size: i64,
+    mm_i: i128,
+    risk: &proofbook_circuits::risk::AccountRisk,
+) -> Option<u32> {
     let (mark, tick) = (i128::from(m.mark_price), i128::from(m.tick_size));
     let q = i128::from(size.unsigned_abs());
     if risk.mmr == 0 || q == 0 {
@@ -317,7 +340,10 @@ pub(crate) fn liquidation_tx(
     let liquidator = liquidator.map(|l| {
         // Skip nonces whose slot already holds this or a newer nonce.
         loop {
-            let slot = state.slot(l.account_id, (u64::from(*nonce) % proofbook_circuits::constants::ORDER_SLOTS) as u16);
+            let slot = state.slot(
+                l.account_id,
+                (u64::from(*nonce) % proofbook_circuits::constants::ORDER_SLOTS) as u16,
+            );
             if slot.is_empty() || slot.order_nonce < *nonce {
                 break;
             }
