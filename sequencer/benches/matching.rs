@@ -33,6 +33,11 @@ const NOW: u64 = 1_000;
 /// Resting orders the flow keeps the book near (exchange-core's tests use a few thousand).
 const TARGET_BOOK: usize = 5_000;
 
+/// A small draw as a signed offset.
+fn small(x: u64) -> i64 {
+    i64::try_from(x).unwrap_or(i64::MAX)
+}
+
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
@@ -84,9 +89,9 @@ fn generate_book_ops(n: usize, seed: u64) -> (Vec<BookOp>, Vec<BookOp>) {
         // Passive orders rest 1..=40 ticks behind the mid (denser near it); about a fifth
         // cross by 0..=3 ticks; IOC orders cross by 0..=5 ticks.
         let offset: i64 = if ioc {
-            rng.below(6) as i64
+            small(rng.below(6))
         } else if rng.below(5) == 0 {
-            rng.below(4) as i64
+            small(rng.below(4))
         } else {
             let u = rng.next_f64();
             -(1 + (u * u * 40.0) as i64)
@@ -109,7 +114,7 @@ fn generate_book_ops(n: usize, seed: u64) -> (Vec<BookOp>, Vec<BookOp>) {
     let mut ops = Vec::with_capacity(n);
     for _ in 0..n {
         if rng.below(64) == 0 {
-            mid += rng.below(3) as i64 - 1;
+            mid += small(rng.below(3)) - 1;
         }
         // About half GTC limit orders, a tenth IOC, the rest cancels; cancels give way to
         // limit orders while the book is below its target depth, so it stays near it.
@@ -263,9 +268,9 @@ fn bench_engine() {
         let dir: i64 = if side == Side::Buy { 1 } else { -1 };
         let ioc = r >= 85;
         let offset: i64 = if ioc || rng.below(5) == 0 {
-            rng.below(3) as i64
+            small(rng.below(3))
         } else {
-            -(1 + rng.below(20) as i64)
+            -(1 + small(rng.below(20)))
         };
         let price = (i64::from(BTC_PRICE) + dir * offset * i64::from(BTC_TICK)) as u32;
         let flags = OrderFlags { ioc, ..OrderFlags::default() };

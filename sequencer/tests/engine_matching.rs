@@ -237,7 +237,7 @@ fn expired_orders_are_dropped_never_filled() {
     let mut o = v.order(1, BTC_PERP, Side::Sell, P, 5, 1, GTC).order;
     o.expiry = T0 + 100;
     let so = v.signer(1).sign_order(v.engine.config(), o);
-    v.engine.submit(so.clone()).unwrap();
+    v.engine.submit(so).unwrap();
     submit(&mut v, 2, Side::Sell, P + T, 5, 1, GTC);
     v.engine.begin_batch(T0 + 101).unwrap();
     // Submitting an expired order is refused.

@@ -324,7 +324,7 @@ pub enum Input {
     /// [`Engine::deposit`].
     Deposit(DepositOp),
     /// [`Engine::apply_tx`].
-    Tx(Tx),
+    Tx(Box<Tx>),
     /// [`Engine::funding_ticks`].
     FundingTicks,
     /// [`Engine::run_liquidations`].
@@ -422,7 +422,6 @@ fn blames_maker(e: &TxError, maker_account: u32) -> bool {
         | TxError::BadSignature(p)
         | TxError::MissingSignature(p) => *p == Party::Maker,
         TxError::MarginBreach(a) | TxError::PositionsFull(a) => *a == maker_account,
-        TxError::OutOfBounds(_) => false,
         _ => false,
     }
 }
@@ -549,7 +548,7 @@ impl Engine {
             Input::Order(o) => self.submit(o),
             Input::Cancel(c) => self.cancel(c),
             Input::Deposit(d) => self.deposit(d),
-            Input::Tx(tx) => self.apply_tx(tx),
+            Input::Tx(tx) => self.apply_tx(*tx),
             Input::FundingTicks => self.funding_ticks(),
             Input::Liquidations => self.run_liquidations(),
         }
