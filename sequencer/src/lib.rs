@@ -4,3 +4,4 @@
 //! scripted [`demo`] scenario that the `proofbook demo` command runs natively.
 
 pub mod demo;
+pub mod engine;

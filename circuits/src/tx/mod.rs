@@ -22,6 +22,7 @@ mod oracle;
 mod settle;
 mod trade;
 mod transfer;
+mod verified;
 mod withdraw;
 
 use alloy_primitives::Address;
@@ -36,6 +37,7 @@ pub use oracle::OraclePrices;
 pub use settle::SettleOption;
 pub use trade::Trade;
 pub use transfer::{Transfer, TRANSFER_KIND};
+pub use verified::VerifiedOrder;
 pub use withdraw::{Withdraw, WITHDRAW_KIND};
 
 use crate::error::{Party, TxError};
@@ -127,19 +129,8 @@ pub fn l2_message(config: &Config, kind: u8, fields: &[u64]) -> Digest {
 /// field element below its protocol bound, or two different values (`x` and `x + p`) would
 /// share a signature.
 fn check_bounds(tx: &Tx) -> Result<(), TxError> {
-    use crate::constants::{MAX_COLLATERAL, MAX_FUNDING_INDEX, MAX_SIZE, MAX_TIMESTAMP, PPM};
-    let order_ok = |o: &crate::order::Order| {
-        if o.size == 0 || o.size > MAX_SIZE {
-            return Err(TxError::OutOfBounds("order size"));
-        }
-        if o.expiry > MAX_TIMESTAMP {
-            return Err(TxError::OutOfBounds("order expiry"));
-        }
-        if u64::from(o.max_fee_ppm) > PPM {
-            return Err(TxError::OutOfBounds("order fee cap"));
-        }
-        Ok(())
-    };
+    use crate::constants::{MAX_COLLATERAL, MAX_FUNDING_INDEX, MAX_TIMESTAMP};
+    let order_ok = check_order_bounds;
     let amount_ok = |a: u64| {
         if a > MAX_COLLATERAL as u64 {
             Err(TxError::OutOfBounds("amount"))
@@ -164,6 +155,21 @@ fn check_bounds(tx: &Tx) -> Result<(), TxError> {
         }
         _ => Ok(()),
     }
+}
+
+/// The bounds an order's fields must meet before the order is hashed.
+fn check_order_bounds(o: &crate::order::Order) -> Result<(), TxError> {
+    use crate::constants::{MAX_SIZE, MAX_TIMESTAMP, PPM};
+    if o.size == 0 || o.size > MAX_SIZE {
+        return Err(TxError::OutOfBounds("order size"));
+    }
+    if o.expiry > MAX_TIMESTAMP {
+        return Err(TxError::OutOfBounds("order expiry"));
+    }
+    if u64::from(o.max_fee_ppm) > PPM {
+        return Err(TxError::OutOfBounds("order fee cap"));
+    }
+    Ok(())
 }
 
 /// Stage 1: bounds, hashes and signatures (stateless but for reading public keys).
