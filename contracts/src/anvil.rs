@@ -50,5 +50,5 @@ pub fn anvil_path() -> Result<PathBuf, AnvilError> {
 /// Starts anvil on a free port with the project's hardfork; stopped when dropped.
 pub fn spawn() -> Result<AnvilInstance, AnvilError> {
     let path = anvil_path()?;
-    Ok(Anvil::at(path).args(["--hardfork", HARDFORK, "--silent"]).try_spawn()?)
+    Ok(Anvil::at(path).args(["--hardfork", HARDFORK]).try_spawn()?)
 }
