@@ -526,11 +526,14 @@ impl Matcher {
     }
 
     /// A digest of the books' contents in time priority (for determinism checks).
-    pub fn fingerprint(&self) -> Vec<(u8, Side, u32, u64, u64, OrderKey)> {
+    pub fn fingerprint(&self) -> Vec<(u8, u8, u32, u64, u64, OrderKey)> {
         let mut v: Vec<_> = self
             .resting
             .iter()
-            .map(|(k, r)| (r.order.order.market_id, r.order.order.side, r.order.order.price, r.seq, r.filled, *k))
+            .map(|(k, r)| {
+                let o = &r.order.order;
+                (o.market_id, o.side as u8, o.price, r.seq, r.filled, *k)
+            })
             .collect();
         v.sort();
         v

@@ -114,7 +114,7 @@ struct SignerArgs {
     #[arg(long)]
     account: u32,
     /// Ethereum private key (hex) the L2 key derives from; default: the dev account's.
-    #[arg(long, env = "PROOFBOOK_ETH_KEY")]
+    #[arg(long)]
     eth_key: Option<String>,
 }
 

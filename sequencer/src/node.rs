@@ -23,7 +23,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use parking_lot::RwLock;
 use proofbook_circuits::hash::fe;
-use proofbook_circuits::risk::Markets;
 use proofbook_circuits::schnorr::{verify, PublicKey};
 use proofbook_circuits::state::{Config, Genesis, GenesisError, State};
 use proofbook_circuits::tx::Receipt;

@@ -121,7 +121,7 @@ const DOCS: &[Doc] = &[
     },
     Doc {
         name: "pb_subscribeFills",
-        summary: "Subscription (WebSocket): fills of an account; notifications `pb_fills`.",
+        summary: "Subscription (WebSocket): fills of an account; notifications `pb_fill`.",
         params: &[("account_id", "u32", true)],
         result: "Fill (per notification)",
         errors: &[],
@@ -135,7 +135,7 @@ const DOCS: &[Doc] = &[
     },
     Doc {
         name: "pb_subscribeOrders",
-        summary: "Subscription: order updates of an account; notifications `pb_orders`.",
+        summary: "Subscription: order updates of an account; notifications `pb_order`.",
         params: &[("account_id", "u32", true)],
         result: "OrderInfo (per notification)",
         errors: &[],
@@ -149,7 +149,7 @@ const DOCS: &[Doc] = &[
     },
     Doc {
         name: "pb_subscribeBook",
-        summary: "Subscription: top-of-book changes of a market; notifications `pb_book`.",
+        summary: "Subscription: top-of-book changes of a market; notifications `pb_bookTop`.",
         params: &[("market_id", "u8", true)],
         result: "BookTop (per notification)",
         errors: &[],
@@ -163,7 +163,7 @@ const DOCS: &[Doc] = &[
     },
     Doc {
         name: "pb_subscribeBatches",
-        summary: "Subscription: sealed batches and status changes; notifications `pb_batches`.",
+        summary: "Subscription: sealed batches and status changes; notifications `pb_batch`.",
         params: &[],
         result: "BatchRecord (per notification)",
         errors: &[],

@@ -49,7 +49,7 @@ impl SimOracle {
 
     /// Moves the walks by `dt` seconds (annual volatility 50 % BTC, 60 % ETH).
     pub fn step(&mut self, dt: f64) {
-        let mut walk = |x: &mut f64, sigma: f64, rng: &mut rand::rngs::StdRng| {
+        let walk = |x: &mut f64, sigma: f64, rng: &mut rand::rngs::StdRng| {
             // Sum of 12 uniforms − 6: a cheap, adequate normal sample for a simulation.
             let z: f64 = (0..12).map(|_| rng.random::<f64>()).sum::<f64>() - 6.0;
             *x *= (sigma * (dt / YEAR).sqrt() * z).exp();

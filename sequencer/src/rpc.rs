@@ -315,16 +315,16 @@ pub trait PbApi {
     #[method(name = "status")]
     async fn status(&self) -> RpcResult<StatusView>;
     /// Fills of an account.
-    #[subscription(name = "subscribeFills" => "fills", unsubscribe = "unsubscribeFills", item = Fill)]
+    #[subscription(name = "subscribeFills" => "fill", unsubscribe = "unsubscribeFills", item = Fill)]
     async fn subscribe_fills(&self, account_id: u32) -> SubscriptionResult;
     /// Order updates of an account.
-    #[subscription(name = "subscribeOrders" => "orders", unsubscribe = "unsubscribeOrders", item = OrderInfo)]
+    #[subscription(name = "subscribeOrders" => "order", unsubscribe = "unsubscribeOrders", item = OrderInfo)]
     async fn subscribe_orders(&self, account_id: u32) -> SubscriptionResult;
     /// Top-of-book changes of a market.
-    #[subscription(name = "subscribeBook" => "book", unsubscribe = "unsubscribeBook", item = BookTop)]
+    #[subscription(name = "subscribeBook" => "bookTop", unsubscribe = "unsubscribeBook", item = BookTop)]
     async fn subscribe_book(&self, market_id: u8) -> SubscriptionResult;
     /// Batch status changes.
-    #[subscription(name = "subscribeBatches" => "batches", unsubscribe = "unsubscribeBatches", item = BatchRecord)]
+    #[subscription(name = "subscribeBatches" => "batch", unsubscribe = "unsubscribeBatches", item = BatchRecord)]
     async fn subscribe_batches(&self) -> SubscriptionResult;
 }
 

@@ -115,8 +115,8 @@ async fn sigkill_under_load_loses_nothing_acknowledged() {
         kill(&mut child);
         let report = load.await.unwrap().expect("load ran");
         assert!(report.acked > 0, "round {round}: nothing acknowledged");
-        acked.extend(report.acked_orders);
         eprintln!("round {round}: {} (killed)", report.summary());
+        acked.extend(report.acked_orders);
     }
     assert!(acked.len() > 100, "the test exercised the node: {} acked orders", acked.len());
 
