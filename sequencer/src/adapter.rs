@@ -231,7 +231,12 @@ impl Matcher {
 
     /// Places a verified order: matches it against the book at the resting prices (price-
     /// time priority), then rests the remainder unless it is IOC. On `Err` nothing changed.
-    pub fn place(&mut self, state: &mut State, so: SignedOrder, seq: u64) -> Result<Placed, Reject> {
+    pub fn place(
+        &mut self,
+        state: &mut State,
+        so: SignedOrder,
+        seq: u64,
+    ) -> Result<Placed, Reject> {
         let o = so.order;
         let key = OrderKey::of(&o);
         let market = state.market(o.market_id).ok_or(TxError::MarketNotFound(o.market_id))?;
@@ -409,7 +414,8 @@ impl Matcher {
     fn insert(&mut self, r: Resting) {
         let o = r.order.order;
         let key = OrderKey::of(&o);
-        let level = self.books.entry(o.market_id).or_default().side(o.side).entry(o.price).or_default();
+        let level =
+            self.books.entry(o.market_id).or_default().side(o.side).entry(o.price).or_default();
         level.queue.push_back((key, r.seq));
         level.open += r.open();
         self.resting.insert(key, r);
@@ -417,7 +423,12 @@ impl Matcher {
 
     /// Removes a resting order (O(1) but for the level lookup: its queue entry is dropped
     /// lazily when it reaches the front).
-    fn remove(&mut self, key: &OrderKey, state: OrderState, reason: Option<&str>) -> Option<OrderInfo> {
+    fn remove(
+        &mut self,
+        key: &OrderKey,
+        state: OrderState,
+        reason: Option<&str>,
+    ) -> Option<OrderInfo> {
         let r = self.resting.remove(key)?;
         let o = r.order.order;
         if let Some(book) = self.books.get_mut(&o.market_id) {
@@ -429,7 +440,8 @@ impl Matcher {
                 }
             }
         }
-        let info = OrderInfo { order: o, filled: r.filled, state, reason: reason.map(String::from) };
+        let info =
+            OrderInfo { order: o, filled: r.filled, state, reason: reason.map(String::from) };
         self.done.insert(*key, info.clone());
         Some(info)
     }

@@ -6,13 +6,13 @@
 //! prices only through signed oracle inputs). Replaying a log therefore reproduces the same
 //! states, books and batches; `tests/determinism.rs` checks it.
 
+use proofbook_circuits::order::SignedOrder;
 use proofbook_circuits::pubdata::{encode_batch, DepositOp, PubOp};
 use proofbook_circuits::rebuild::BatchData;
 use proofbook_circuits::state::{Genesis, GenesisError, State, TxWrites};
 use proofbook_circuits::tx::{
     apply_checked, precheck_with, CancelOrder, OraclePrices, Payout, Receipt, Tx, Withdraw,
 };
-use proofbook_circuits::order::SignedOrder;
 use serde::{Deserialize, Serialize};
 
 use crate::adapter::{Matcher, OrderInfo, Placed, Reject};
@@ -165,7 +165,10 @@ impl Core {
                     let ops = std::mem::take(&mut self.ops);
                     let b = SealedBatch {
                         number: self.next_batch,
-                        data: BatchData { timestamp: self.state.now(), pubdata: encode_batch(&ops) },
+                        data: BatchData {
+                            timestamp: self.state.now(),
+                            pubdata: encode_batch(&ops),
+                        },
                         tx_count: ops.len() as u64,
                         journal: self.state.take_journal(),
                         last_seq: seq,

@@ -178,7 +178,7 @@ fn plan_account(
 /// Runs the load; stops early (with what it has) if the node goes away.
 pub async fn run(cfg: &LoadConfig) -> Result<LoadReport, LoadError> {
     let probe = WsClientBuilder::default().build(&cfg.url).await?;
-    let status = probe.status().await?;
+    let status = probe.status(None).await?;
     let markets = probe.markets().await?;
     let mut traded = Vec::new();
     for id in &cfg.markets {
@@ -189,7 +189,9 @@ pub async fn run(cfg: &LoadConfig) -> Result<LoadReport, LoadError> {
         traded.push((m.market_id, m.mark_price, m.tick_size));
     }
     let config = Config { chain_id: status.chain_id, rollup: status.rollup, ..devnet_config()? };
-    let nonce_base = cfg.nonce_base.unwrap_or_else(|| u32::try_from(status.next_seq + 1).unwrap_or(u32::MAX / 2));
+    let nonce_base = cfg
+        .nonce_base
+        .unwrap_or_else(|| u32::try_from(status.next_seq + 1).unwrap_or(u32::MAX / 2));
     let mut account_nonces = Vec::new();
     for a in 1..=cfg.accounts {
         account_nonces.push(probe.account(a).await?.nonce);

@@ -232,11 +232,20 @@ fn demo() -> anyhow::Result<()> {
             },
             Err(e) => format!("rejected: {e}"),
         };
-        println!("batch {:>2}  {:<58} {}  {}", step.batch, step.label, digest_hex(&step.root), result);
+        println!(
+            "batch {:>2}  {:<58} {}  {}",
+            step.batch,
+            step.label,
+            digest_hex(&step.root),
+            result
+        );
     })?;
     println!("final state root   {}", digest_hex(&outcome.final_root));
     println!("rebuilt from pubdata {}", digest_hex(&outcome.rebuilt_root));
-    anyhow::ensure!(outcome.final_root == outcome.rebuilt_root, "rebuild from public data disagrees");
+    anyhow::ensure!(
+        outcome.final_root == outcome.rebuilt_root,
+        "rebuild from public data disagrees"
+    );
     println!(
         "{} batches, {} public-data bytes, total collateral {} = deposits {} − withdrawals {}",
         outcome.batches.len(),
@@ -310,7 +319,7 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
             ttl,
         }) => {
             let client = HttpClientBuilder::default().build(http_url(&rpc.rpc))?;
-            let now = client.status().await?.timestamp;
+            let now = client.status(None).await?.timestamp;
             let order = Order {
                 account_id: signer.account,
                 market_id: market,
@@ -380,13 +389,28 @@ mod tests {
         assert!(matches!(cli.command, Command::Demo));
         assert!(Cli::try_parse_from(["proofbook"]).is_err());
         let cli = Cli::try_parse_from([
-            "proofbook", "node", "--datadir", "/tmp/x", "--rpc-addr", "127.0.0.1:0", "--batch-ms",
-            "50", "--batch-txs", "10",
+            "proofbook",
+            "node",
+            "--datadir",
+            "/tmp/x",
+            "--rpc-addr",
+            "127.0.0.1:0",
+            "--batch-ms",
+            "50",
+            "--batch-txs",
+            "10",
         ])
         .unwrap();
         assert!(matches!(cli.command, Command::Node(ref a) if a.batch.batch_ms == 50));
         let cli = Cli::try_parse_from([
-            "proofbook", "load", "--rpc", "ws://x", "--accounts", "4", "--orders", "100",
+            "proofbook",
+            "load",
+            "--rpc",
+            "ws://x",
+            "--accounts",
+            "4",
+            "--orders",
+            "100",
         ])
         .unwrap();
         assert!(matches!(cli.command, Command::Load(ref a) if a.orders == 100));

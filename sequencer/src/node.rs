@@ -187,7 +187,8 @@ impl Shared {
     }
 
     fn key(&self, account: u32) -> Result<PublicKey, SubmitError> {
-        let k = self.keys.read().get(&account).copied().ok_or(SubmitError::UnknownAccount(account))?;
+        let k =
+            self.keys.read().get(&account).copied().ok_or(SubmitError::UnknownAccount(account))?;
         PublicKey::from_elements(k.map(fe)).map_err(|_| SubmitError::UnknownAccount(account))
     }
 
@@ -255,7 +256,9 @@ fn genesis_inputs(genesis: &Genesis, dev_accounts: u32) -> Result<Vec<Input>, No
     let t = genesis.timestamp + 1;
     v.push(Input::Tick { timestamp: t });
     let oracle = SimOracle::new(crate::devnet::oracle_signer()?, 0);
-    v.extend(oracle.updates(&genesis.config, genesis.markets.iter(), t).into_iter().map(Input::Oracle));
+    v.extend(
+        oracle.updates(&genesis.config, genesis.markets.iter(), t).into_iter().map(Input::Oracle),
+    );
     Ok(v)
 }
 
@@ -294,9 +297,8 @@ pub fn replay(
 ) -> Result<Core, NodeError> {
     let mut core = Core::new(genesis.clone())?;
     for (seq, input) in store.log_from::<Input>(0)? {
-        let (s, outcome) = core
-            .process(&input)
-            .map_err(|e| NodeError::Replay { seq, reason: e.to_string() })?;
+        let (s, outcome) =
+            core.process(&input).map_err(|e| NodeError::Replay { seq, reason: e.to_string() })?;
         debug_assert_eq!(s, seq);
         if let Outcome::Tick(Some(b)) = outcome {
             on_batch(b);
@@ -321,7 +323,8 @@ impl Node {
     pub async fn start(cfg: NodeConfig) -> Result<Self, NodeError> {
         let (store, genesis) = open_datadir(&cfg.datadir, cfg.dev_accounts)?;
         let events = Events::new();
-        let batcher = Batcher::start(Arc::clone(&store), &State::genesis(&genesis)?, events.clone());
+        let batcher =
+            Batcher::start(Arc::clone(&store), &State::genesis(&genesis)?, events.clone());
         let t = Instant::now();
         let core = replay(&store, &genesis, |b| batcher.push(b))?;
         tracing::info!(
@@ -330,8 +333,12 @@ impl Node {
             elapsed_ms = t.elapsed().as_millis() as u64,
             "replayed the log"
         );
-        let keys: HashMap<u32, [u64; 5]> =
-            core.state().accounts().filter(|(_, a)| a.has_key()).map(|(id, a)| (id, a.pubkey)).collect();
+        let keys: HashMap<u32, [u64; 5]> = core
+            .state()
+            .accounts()
+            .filter(|(_, a)| a.has_key())
+            .map(|(id, a)| (id, a.pubkey))
+            .collect();
         let (cmd, rx) = mpsc::channel();
         let shared = Arc::new(Shared {
             cmd,
@@ -351,7 +358,8 @@ impl Node {
         let sequencer = std::thread::Builder::new()
             .name("sequencer".into())
             .spawn(move || {
-                Sequencer { core, writer, batcher, oracle, shared: seq_shared, events, timing }.run(rx)
+                Sequencer { core, writer, batcher, oracle, shared: seq_shared, events, timing }
+                    .run(rx)
             })
             .expect("spawning a thread");
         let (server, rpc_addr) = crate::rpc::serve(cfg.rpc_addr, &cfg.rpc, Arc::clone(&shared))

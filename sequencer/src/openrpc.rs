@@ -114,8 +114,8 @@ const DOCS: &[Doc] = &[
     },
     Doc {
         name: "pb_status",
-        summary: "Sequence number, open batch and the live state root.",
-        params: &[],
+        summary: "Sequence number, open batch; with `with_root`, the live state root.",
+        params: &[("with_root", "bool", false)],
         result: "StatusView",
         errors: &[],
     },
@@ -229,7 +229,9 @@ pub fn document(registered: &[&str]) -> Value {
         .collect();
     for r in registered {
         if !DOCS.iter().any(|d| d.name == *r) {
-            methods.push(json!({ "name": r, "params": [], "result": { "name": "result", "schema": {} } }));
+            methods.push(
+                json!({ "name": r, "params": [], "result": { "name": "result", "schema": {} } }),
+            );
         }
     }
     json!({

@@ -22,7 +22,9 @@ use parking_lot::Mutex;
 use proofbook_circuits::error::TxError;
 use proofbook_circuits::hash::digest_hex;
 use proofbook_circuits::order::SignedOrder;
-use proofbook_circuits::risk::greeks::{account_greeks, BsInputs, Greeks, OptionKind, PositionGreeks};
+use proofbook_circuits::risk::greeks::{
+    account_greeks, BsInputs, Greeks, OptionKind, PositionGreeks,
+};
 use proofbook_circuits::risk::{account_risk, pending_funding, position_risk, Markets};
 use proofbook_circuits::state::{MarketKind, Position};
 use proofbook_circuits::tx::{CancelOrder, Payout, Withdraw};
@@ -268,8 +270,9 @@ pub struct StatusView {
     pub pending_txs: u64,
     /// Batch timestamp.
     pub timestamp: u64,
-    /// State root of the live state (computed from scratch on request).
-    pub state_root: String,
+    /// State root of the live state, if asked for (computed from scratch: it stalls the
+    /// sequencer for a while on a big state).
+    pub state_root: Option<String>,
     /// Resting orders.
     pub resting_orders: u64,
     /// Chain id of the signing domain.
@@ -311,9 +314,9 @@ pub trait PbApi {
     /// Queued L1 payouts, optionally for one address.
     #[method(name = "withdrawals")]
     async fn withdrawals(&self, l1_address: Option<Address>) -> RpcResult<Vec<WithdrawalView>>;
-    /// Node status, with the live state root.
+    /// Node status; with `with_root`, the live state root too.
     #[method(name = "status")]
-    async fn status(&self) -> RpcResult<StatusView>;
+    async fn status(&self, with_root: Option<bool>) -> RpcResult<StatusView>;
     /// Fills of an account.
     #[subscription(name = "subscribeFills" => "fill", unsubscribe = "unsubscribeFills", item = Fill)]
     async fn subscribe_fills(&self, account_id: u32) -> SubscriptionResult;
@@ -398,29 +401,39 @@ fn raw<T: Serialize>(v: &T) -> Option<serde_json::Result<Box<serde_json::value::
 impl PbApiServer for PbRpc {
     async fn submit_order(&self, order: SignedOrder) -> RpcResult<OrderAck> {
         match self.shared.submit(Input::Order(order)).await? {
-            Ack::Order { seq, placed } => Ok(OrderAck { seq, order: placed.info, fills: placed.fills }),
-            _ => Err(err(jsonrpsee::types::error::INTERNAL_ERROR_CODE, "unexpected acknowledgement")),
+            Ack::Order { seq, placed } => {
+                Ok(OrderAck { seq, order: placed.info, fills: placed.fills })
+            }
+            _ => {
+                Err(err(jsonrpsee::types::error::INTERNAL_ERROR_CODE, "unexpected acknowledgement"))
+            }
         }
     }
 
     async fn cancel_order(&self, cancel: CancelOrder) -> RpcResult<InputAck> {
         match self.shared.submit(Input::Cancel(cancel)).await? {
             Ack::Cancel { seq, order } => Ok(InputAck { seq, order, payout: None }),
-            _ => Err(err(jsonrpsee::types::error::INTERNAL_ERROR_CODE, "unexpected acknowledgement")),
+            _ => {
+                Err(err(jsonrpsee::types::error::INTERNAL_ERROR_CODE, "unexpected acknowledgement"))
+            }
         }
     }
 
     async fn withdraw(&self, withdraw: Withdraw) -> RpcResult<InputAck> {
         match self.shared.submit(Input::Withdraw(withdraw)).await? {
-            Ack::Applied { seq, receipt } => Ok(InputAck { seq, order: None, payout: receipt.payout }),
-            _ => Err(err(jsonrpsee::types::error::INTERNAL_ERROR_CODE, "unexpected acknowledgement")),
+            Ack::Applied { seq, receipt } => {
+                Ok(InputAck { seq, order: None, payout: receipt.payout })
+            }
+            _ => {
+                Err(err(jsonrpsee::types::error::INTERNAL_ERROR_CODE, "unexpected acknowledgement"))
+            }
         }
     }
 
     async fn order_status(&self, account_id: u32, nonce: u32) -> RpcResult<OrderInfo> {
-        self.read(move |c| c.matcher().order(&OrderKey { account_id, nonce }))
-            .await?
-            .ok_or_else(|| err(code::ORDER_NOT_FOUND, format!("no order {nonce} of account {account_id}")))
+        self.read(move |c| c.matcher().order(&OrderKey { account_id, nonce })).await?.ok_or_else(
+            || err(code::ORDER_NOT_FOUND, format!("no order {nonce} of account {account_id}")),
+        )
     }
 
     async fn account(&self, account_id: u32) -> RpcResult<AccountView> {
@@ -434,7 +447,11 @@ impl PbApiServer for PbRpc {
                 let m = st.market(p.market_id)?;
                 let r = position_risk(m, p.size);
                 let g = greeks_of(m, p, st.now());
-                all.push(PositionGreeks { quantity: p.size as f64, per_unit: Greeks::ZERO, total: g });
+                all.push(PositionGreeks {
+                    quantity: p.size as f64,
+                    per_unit: Greeks::ZERO,
+                    total: g,
+                });
                 positions.push(PositionView {
                     market_id: p.market_id,
                     size: p.size,
@@ -464,9 +481,11 @@ impl PbApiServer for PbRpc {
 
     async fn book(&self, market_id: u8, depth: Option<u32>) -> RpcResult<Depth> {
         let levels = depth.unwrap_or(20).min(1_000) as usize;
-        self.read(move |c| c.state().market(market_id).map(|_| c.matcher().depth(market_id, levels)))
-            .await?
-            .ok_or_else(|| err(code::UNKNOWN_MARKET, format!("market {market_id} does not exist")))
+        self.read(move |c| {
+            c.state().market(market_id).map(|_| c.matcher().depth(market_id, levels))
+        })
+        .await?
+        .ok_or_else(|| err(code::UNKNOWN_MARKET, format!("market {market_id} does not exist")))
     }
 
     async fn markets(&self) -> RpcResult<Vec<MarketView>> {
@@ -517,7 +536,11 @@ impl PbApiServer for PbRpc {
         let mut out = Vec::new();
         let mut from = 0;
         loop {
-            let page = self.shared.store.batches(from, 1_000).map_err(|e| err(code::STORAGE, e.to_string()))?;
+            let page = self
+                .shared
+                .store
+                .batches(from, 1_000)
+                .map_err(|e| err(code::STORAGE, e.to_string()))?;
             let Some(last) = page.last() else { break };
             from = last.number + 1;
             for b in &page {
@@ -536,14 +559,14 @@ impl PbApiServer for PbRpc {
         Ok(out)
     }
 
-    async fn status(&self) -> RpcResult<StatusView> {
+    async fn status(&self, with_root: Option<bool>) -> RpcResult<StatusView> {
         let g = self.shared.config().clone();
         self.read(move |c| StatusView {
             next_seq: c.next_seq(),
             open_batch: c.open_batch(),
             pending_txs: c.pending_txs() as u64,
             timestamp: c.state().now(),
-            state_root: digest_hex(&c.state().state_root()),
+            state_root: with_root.unwrap_or(false).then(|| digest_hex(&c.state().state_root())),
             resting_orders: c.matcher().resting_count() as u64,
             chain_id: g.chain_id,
             rollup: g.rollup,
@@ -551,15 +574,27 @@ impl PbApiServer for PbRpc {
         .await
     }
 
-    async fn subscribe_fills(&self, pending: PendingSubscriptionSink, account_id: u32) -> SubscriptionResult {
+    async fn subscribe_fills(
+        &self,
+        pending: PendingSubscriptionSink,
+        account_id: u32,
+    ) -> SubscriptionResult {
         self.subscribe(pending, move |e| match e {
-            Event::Fill(f) if f.maker.account_id == account_id || f.taker.account_id == account_id => raw(f),
+            Event::Fill(f)
+                if f.maker.account_id == account_id || f.taker.account_id == account_id =>
+            {
+                raw(f)
+            }
             _ => None,
         })
         .await
     }
 
-    async fn subscribe_orders(&self, pending: PendingSubscriptionSink, account_id: u32) -> SubscriptionResult {
+    async fn subscribe_orders(
+        &self,
+        pending: PendingSubscriptionSink,
+        account_id: u32,
+    ) -> SubscriptionResult {
         self.subscribe(pending, move |e| match e {
             Event::Order(o) if o.order.account_id == account_id => raw(o),
             _ => None,
@@ -567,7 +602,11 @@ impl PbApiServer for PbRpc {
         .await
     }
 
-    async fn subscribe_book(&self, pending: PendingSubscriptionSink, market_id: u8) -> SubscriptionResult {
+    async fn subscribe_book(
+        &self,
+        pending: PendingSubscriptionSink,
+        market_id: u8,
+    ) -> SubscriptionResult {
         self.subscribe(pending, move |e| match e {
             Event::Book(b) if b.market_id == market_id => raw(b),
             _ => None,

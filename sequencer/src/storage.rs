@@ -19,7 +19,9 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
-use rocksdb::{ColumnFamilyDescriptor, Direction, IteratorMode, Options, WriteBatch, WriteOptions, DB};
+use rocksdb::{
+    ColumnFamilyDescriptor, Direction, IteratorMode, Options, WriteBatch, WriteOptions, DB,
+};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -182,14 +184,14 @@ impl Store {
         let mut out = Vec::new();
         let mut expected = from;
         let k = key(from);
-        let it =
-            self.db.iterator_cf(self.cf(cf::WAL), IteratorMode::From(&k, Direction::Forward));
+        let it = self.db.iterator_cf(self.cf(cf::WAL), IteratorMode::From(&k, Direction::Forward));
         for item in it {
             let (k, v) = item?;
-            let seq = u64::from_be_bytes(k.as_ref().try_into().map_err(|_| StorageError::Gap {
-                expected,
-                found: u64::MAX,
-            })?);
+            let seq = u64::from_be_bytes(
+                k.as_ref()
+                    .try_into()
+                    .map_err(|_| StorageError::Gap { expected, found: u64::MAX })?,
+            );
             if seq != expected {
                 return Err(StorageError::Gap { expected, found: seq });
             }
@@ -206,10 +208,10 @@ impl Store {
             None => Ok(0),
             Some(item) => {
                 let (k, _) = item?;
-                let b: [u8; 8] = k.as_ref().try_into().map_err(|_| StorageError::Gap {
-                    expected: 0,
-                    found: u64::MAX,
-                })?;
+                let b: [u8; 8] = k
+                    .as_ref()
+                    .try_into()
+                    .map_err(|_| StorageError::Gap { expected: 0, found: u64::MAX })?;
                 Ok(u64::from_be_bytes(b) + 1)
             }
         }

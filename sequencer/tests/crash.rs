@@ -23,11 +23,21 @@ fn free_addr() -> SocketAddr {
 }
 
 fn spawn(dir: &Path, addr: SocketAddr) -> Child {
-    let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("node.log")).unwrap();
+    let log =
+        std::fs::OpenOptions::new().create(true).append(true).open(dir.join("node.log")).unwrap();
     Command::new(env!("CARGO_BIN_EXE_proofbook"))
         .args(["node", "--datadir"])
         .arg(dir.join("db"))
-        .args(["--rpc-addr", &addr.to_string(), "--batch-ms", "50", "--dev-accounts", "8", "--oracle-ms", "0"])
+        .args([
+            "--rpc-addr",
+            &addr.to_string(),
+            "--batch-ms",
+            "50",
+            "--dev-accounts",
+            "8",
+            "--oracle-ms",
+            "0",
+        ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(log)
@@ -39,11 +49,14 @@ async fn wait_serving(addr: SocketAddr, child: &mut Child, dir: &Path) -> HttpCl
     let client = HttpClientBuilder::default().build(format!("http://{addr}")).unwrap();
     let t = Instant::now();
     loop {
-        if client.status().await.is_ok() {
+        if client.status(None).await.is_ok() {
             return client;
         }
         if let Some(status) = child.try_wait().unwrap() {
-            panic!("node exited with {status}: {}", std::fs::read_to_string(dir.join("node.log")).unwrap_or_default());
+            panic!(
+                "node exited with {status}: {}",
+                std::fs::read_to_string(dir.join("node.log")).unwrap_or_default()
+            );
         }
         assert!(t.elapsed() < Duration::from_secs(30), "node did not start");
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -76,15 +89,19 @@ async fn sigkill_under_load_loses_nothing_acknowledged() {
         }
         // The live state root is the from-scratch replay of the log: the node is idle
         // (no oracle, nothing pending once the last batch is cut), so stop it and replay.
-        while client.status().await.unwrap().pending_txs > 0 {
+        while client.status(None).await.unwrap().pending_txs > 0 {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        let live = client.status().await.unwrap();
+        let live = client.status(Some(true)).await.unwrap();
         kill(&mut child);
         let store = Store::open(&dir.join("db")).unwrap();
         let genesis = store.meta("genesis").unwrap().unwrap();
         let core = replay(&store, &genesis, |_| {}).unwrap();
-        assert_eq!(digest_hex(&core.state().state_root()), live.state_root, "round {round}: root differs from replay");
+        assert_eq!(
+            Some(digest_hex(&core.state().state_root())),
+            live.state_root,
+            "round {round}: root differs from replay"
+        );
         assert_eq!(core.next_seq(), live.next_seq);
         drop(store);
         if round == rounds - 1 {
@@ -95,7 +112,7 @@ async fn sigkill_under_load_loses_nothing_acknowledged() {
         let addr = free_addr();
         let mut child = spawn(dir, addr);
         let client = wait_serving(addr, &mut child, dir).await;
-        let start_seq = client.status().await.unwrap().next_seq;
+        let start_seq = client.status(None).await.unwrap().next_seq;
         let cfg = LoadConfig {
             url: format!("ws://{addr}"),
             accounts: 8,
@@ -107,7 +124,7 @@ async fn sigkill_under_load_loses_nothing_acknowledged() {
         let load = tokio::spawn(async move { load::run(&cfg).await });
         // Wait until the load is flowing, then a random delay.
         let t = Instant::now();
-        while client.status().await.map(|s| s.next_seq).unwrap_or(0) < start_seq + 50 {
+        while client.status(None).await.map(|s| s.next_seq).unwrap_or(0) < start_seq + 50 {
             assert!(t.elapsed() < Duration::from_secs(30), "load did not start");
             tokio::time::sleep(Duration::from_millis(5)).await;
         }

@@ -59,7 +59,13 @@ struct Run {
 
 fn run(core: &mut Core, inputs: &[Input]) -> Run {
     let mut trees = StateTrees::build(&State::genesis(core.genesis()).unwrap());
-    let mut r = Run { seqs: vec![], batches: vec![], roots: vec![], final_root: Digest::default(), books: String::new() };
+    let mut r = Run {
+        seqs: vec![],
+        batches: vec![],
+        roots: vec![],
+        final_root: Digest::default(),
+        books: String::new(),
+    };
     for input in inputs {
         let root_before = core.state().state_root();
         match core.process(input) {
@@ -74,7 +80,11 @@ fn run(core: &mut Core, inputs: &[Input]) -> Run {
             }
             Err(_) => {
                 r.seqs.push(None);
-                assert_eq!(core.state().state_root(), root_before, "a refused {input:?} changed the state");
+                assert_eq!(
+                    core.state().state_root(),
+                    root_before,
+                    "a refused {input:?} changed the state"
+                );
             }
         }
     }
@@ -102,8 +112,12 @@ fn replaying_a_log_twice_gives_the_same_batches_and_roots() {
     assert!(live.matcher().recent_trades(1, 10).len() == 10, "the flow trades");
 
     // The log: what was accepted, in order.
-    let log: Vec<Input> =
-        all.iter().zip(&live_run.seqs).filter(|(_, s)| s.is_some()).map(|(i, _)| i.clone()).collect();
+    let log: Vec<Input> = all
+        .iter()
+        .zip(&live_run.seqs)
+        .filter(|(_, s)| s.is_some())
+        .map(|(i, _)| i.clone())
+        .collect();
     let replays: Vec<Run> = (0..2)
         .map(|_| {
             let mut core = Core::new(genesis.clone()).unwrap();
@@ -119,7 +133,13 @@ fn replaying_a_log_twice_gives_the_same_batches_and_roots() {
     }
 
     // Through RocksDB: append, reopen, replay.
-    let records: Vec<(u64, Input)> = log.iter().cloned().enumerate().skip(genesis_log.len()).map(|(i, x)| (i as u64, x)).collect();
+    let records: Vec<(u64, Input)> = log
+        .iter()
+        .cloned()
+        .enumerate()
+        .skip(genesis_log.len())
+        .map(|(i, x)| (i as u64, x))
+        .collect();
     store.append(&records).unwrap();
     drop(store);
     let store = Store::open(dir.path()).unwrap();

@@ -58,7 +58,8 @@ async fn every_method_over_http_and_websocket() {
     let mut batches = ws.subscribe_batches().await.unwrap();
 
     // A maker quote rests, over HTTP.
-    let ack = http.submit_order(order(1, BTC, Side::Sell, MARK + TICK, 10, 1, POST_ONLY)).await.unwrap();
+    let ack =
+        http.submit_order(order(1, BTC, Side::Sell, MARK + TICK, 10, 1, POST_ONLY)).await.unwrap();
     assert_eq!(ack.order.state, OrderState::Open);
     assert!(ack.fills.is_empty());
     assert_eq!(next(&mut orders).await.state, OrderState::Open);
@@ -97,7 +98,8 @@ async fn every_method_over_http_and_websocket() {
 
     // The batch with those transactions is sealed within ~100 ms and announced.
     let mut sealed = Vec::new();
-    while !sealed.iter().any(|b: &proofbook_sequencer::storage::BatchRecord| !b.payouts.is_empty()) {
+    while !sealed.iter().any(|b: &proofbook_sequencer::storage::BatchRecord| !b.payouts.is_empty())
+    {
         sealed.push(next(&mut batches).await);
     }
     let stored = http.batches(None, None).await.unwrap();
@@ -106,13 +108,15 @@ async fn every_method_over_http_and_websocket() {
     for pair in stored.windows(2) {
         assert_eq!(pair[0].state_root, pair[1].prev_root, "batches chain");
     }
-    let wd = http.withdrawals(Some(proofbook_sequencer::devnet::dev_wallet(3).address())).await.unwrap();
+    let wd =
+        http.withdrawals(Some(proofbook_sequencer::devnet::dev_wallet(3).address())).await.unwrap();
     assert_eq!(wd.len(), 1);
     assert!(http.withdrawals(Some(alloy_primitives::Address::ZERO)).await.unwrap().is_empty());
 
-    let status = http.status().await.unwrap();
+    let status = http.status(Some(true)).await.unwrap();
     assert_eq!(status.chain_id, proofbook_sequencer::devnet::CHAIN_ID);
-    assert!(status.state_root.starts_with("0x"));
+    assert!(status.state_root.unwrap().starts_with("0x"));
+    assert!(http.status(None).await.unwrap().state_root.is_none());
 
     // rpc.discover documents every registered method.
     let doc: serde_json::Value = http.request("rpc.discover", rpc_params![]).await.unwrap();
@@ -121,7 +125,11 @@ async fn every_method_over_http_and_websocket() {
     for name in proofbook_sequencer::openrpc::documented() {
         assert!(listed.contains(&name), "{name} missing from rpc.discover");
     }
-    assert_eq!(listed.len(), proofbook_sequencer::openrpc::documented().count(), "no undocumented method");
+    assert_eq!(
+        listed.len(),
+        proofbook_sequencer::openrpc::documented().count(),
+        "no undocumented method"
+    );
     assert!(doc["methods"].as_array().unwrap().iter().all(|m| m.get("summary").is_some()));
     node.stop().await;
 }
@@ -134,21 +142,26 @@ async fn bad_requests_get_documented_errors_and_change_nothing() {
     let http = HttpClientBuilder::default().build(format!("http://{addr}")).unwrap();
     // A resting quote to collide with, then wait for its batch so nothing is pending.
     http.submit_order(order(1, BTC, Side::Sell, MARK + TICK, 10, 1, POST_ONLY)).await.unwrap();
-    while http.status().await.unwrap().pending_txs > 0 {
+    while http.status(None).await.unwrap().pending_txs > 0 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let before = http.status().await.unwrap();
+    let before = http.status(Some(true)).await.unwrap();
     let book_before = http.book(BTC, None).await.unwrap();
 
     // Transport level: malformed JSON, unknown method, bad params, oversize.
     let (_, body) = raw_post(addr, br#"{"jsonrpc":"2.0","id":1,"method":"pb_status""#).await;
     assert_eq!(error_code(&body), Some(-32700), "{body}");
-    let (_, body) = raw_post(addr, br#"{"jsonrpc":"2.0","id":1,"method":"pb_nope","params":[]}"#).await;
-    assert_eq!(error_code(&body), Some(-32601), "{body}");
-    let (_, body) = raw_post(addr, br#"{"jsonrpc":"2.0","id":1,"method":"pb_account","params":["x"]}"#).await;
-    assert_eq!(error_code(&body), Some(-32602), "{body}");
     let (_, body) =
-        raw_post(addr, br#"{"jsonrpc":"2.0","id":1,"method":"pb_submitOrder","params":[{"order":1}]}"#).await;
+        raw_post(addr, br#"{"jsonrpc":"2.0","id":1,"method":"pb_nope","params":[]}"#).await;
+    assert_eq!(error_code(&body), Some(-32601), "{body}");
+    let (_, body) =
+        raw_post(addr, br#"{"jsonrpc":"2.0","id":1,"method":"pb_account","params":["x"]}"#).await;
+    assert_eq!(error_code(&body), Some(-32602), "{body}");
+    let (_, body) = raw_post(
+        addr,
+        br#"{"jsonrpc":"2.0","id":1,"method":"pb_submitOrder","params":[{"order":1}]}"#,
+    )
+    .await;
     assert_eq!(error_code(&body), Some(-32602), "{body}");
     let big = format!(
         r#"{{"jsonrpc":"2.0","id":1,"method":"pb_markets","params":[],"pad":"{}"}}"#,
@@ -158,7 +171,9 @@ async fn bad_requests_get_documented_errors_and_change_nothing() {
     assert!(status == 413 || error_code(&body) == Some(-32007), "{status} {body}");
 
     // Application level.
-    let e = |r: Result<_, ClientError>| call_code(r.map(|_: proofbook_sequencer::rpc::OrderAck| ()).unwrap_err());
+    let e = |r: Result<_, ClientError>| {
+        call_code(r.map(|_: proofbook_sequencer::rpc::OrderAck| ()).unwrap_err())
+    };
     // Signed by another account's key.
     let mut forged = order(2, BTC, Side::Buy, MARK, 1, 5, POST_ONLY);
     forged.order.account_id = 1;
@@ -170,9 +185,18 @@ async fn bad_requests_get_documented_errors_and_change_nothing() {
     let mut unsigned = order(1, BTC, Side::Buy, MARK, 1, 5, POST_ONLY);
     unsigned.signature = None;
     assert_eq!(e(http.submit_order(unsigned).await), code::BAD_SIGNATURE);
-    assert_eq!(e(http.submit_order(order(99, BTC, Side::Buy, MARK, 1, 5, POST_ONLY)).await), code::UNKNOWN_ACCOUNT);
-    assert_eq!(e(http.submit_order(order(1, 77, Side::Buy, MARK, 1, 5, POST_ONLY)).await), code::UNKNOWN_MARKET);
-    assert_eq!(e(http.submit_order(order(1, BTC, Side::Buy, MARK + 1, 1, 5, POST_ONLY)).await), code::INVALID_ORDER);
+    assert_eq!(
+        e(http.submit_order(order(99, BTC, Side::Buy, MARK, 1, 5, POST_ONLY)).await),
+        code::UNKNOWN_ACCOUNT
+    );
+    assert_eq!(
+        e(http.submit_order(order(1, 77, Side::Buy, MARK, 1, 5, POST_ONLY)).await),
+        code::UNKNOWN_MARKET
+    );
+    assert_eq!(
+        e(http.submit_order(order(1, BTC, Side::Buy, MARK + 1, 1, 5, POST_ONLY)).await),
+        code::INVALID_ORDER
+    );
     // The same order nonce again (replay).
     assert_eq!(
         e(http.submit_order(order(1, BTC, Side::Sell, MARK + TICK, 10, 1, POST_ONLY)).await),
@@ -196,12 +220,18 @@ async fn bad_requests_get_documented_errors_and_change_nothing() {
     assert_eq!(call_code(http.cancel_order(c).await.unwrap_err()), code::BAD_SIGNATURE);
     // Withdrawing more than the free collateral.
     let w = signer(4).withdraw(&config(), 4, u64::MAX / 4, 0);
-    assert!(matches!(call_code(http.withdraw(w).await.unwrap_err()), code::INSUFFICIENT_MARGIN | code::REJECTED | code::INVALID_ORDER));
+    assert!(matches!(
+        call_code(http.withdraw(w).await.unwrap_err()),
+        code::INSUFFICIENT_MARGIN | code::REJECTED | code::INVALID_ORDER
+    ));
     assert_eq!(call_code(http.order_status(1, 999).await.unwrap_err()), code::ORDER_NOT_FOUND);
-    assert_eq!(call_code(http.account(999).await.unwrap_err()).clamp(0, 9999), code::UNKNOWN_ACCOUNT);
+    assert_eq!(
+        call_code(http.account(999).await.unwrap_err()).clamp(0, 9999),
+        code::UNKNOWN_ACCOUNT
+    );
     assert_eq!(call_code(http.book(200, None).await.unwrap_err()), code::UNKNOWN_MARKET);
 
-    let after = http.status().await.unwrap();
+    let after = http.status(Some(true)).await.unwrap();
     assert_eq!(before.state_root, after.state_root, "no state change");
     assert_eq!(before.next_seq, after.next_seq, "nothing logged");
     assert_eq!(book_before, http.book(BTC, None).await.unwrap(), "books unchanged");

@@ -29,7 +29,15 @@ pub fn signer(id: u32) -> L2Signer {
 }
 
 /// A signed order of a dev account.
-pub fn order(account: u32, market: u8, side: Side, price: u32, size: u64, nonce: u32, flags: OrderFlags) -> SignedOrder {
+pub fn order(
+    account: u32,
+    market: u8,
+    side: Side,
+    price: u32,
+    size: u64,
+    nonce: u32,
+    flags: OrderFlags,
+) -> SignedOrder {
     let o = Order {
         account_id: account,
         market_id: market,
