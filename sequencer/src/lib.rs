@@ -1,7 +1,20 @@
-//! proofbook's sequencer: RPC, matching, risk engine, storage, batcher and L1 client.
+//! proofbook's sequencer node: durable RocksDB write-ahead log, deterministic sequencing
+//! core, batcher producing the prover's witnesses, JSON-RPC over HTTP and WebSocket, the
+//! embedded devnet (markets, dev accounts, simulated oracle), and the load generator.
 //!
-//! Status: the node is tracked by its own issue. Until it lands, this crate holds the
-//! scripted [`demo`] scenario that the `proofbook demo` command runs natively.
+//! Start with [`node`] (how the parts are wired) and [`core`] (what is deterministic).
+//! The scripted [`demo`] scenario that `proofbook demo` runs lives here too.
 
+pub mod adapter;
+pub mod batcher;
+pub mod core;
 pub mod demo;
 pub mod engine;
+pub mod devnet;
+pub mod events;
+pub mod load;
+pub mod node;
+pub mod openrpc;
+pub mod oracle;
+pub mod rpc;
+pub mod storage;
