@@ -60,7 +60,7 @@ fn groth16_verifier_accepts_only_valid_proofs_of_the_statement() -> anyhow::Resu
     assert!(ok, "valid proof");
     println!("Groth16Verifier.verifyProof: {gas} gas (transaction total)");
     assert!(!call(&mut evm, &proof, digest + U256::from(1))?.0, "another statement");
-    let mut bad = proof.clone();
+    let mut bad = proof;
     bad[200] ^= 1; // C.x changed
     assert!(!call(&mut evm, &bad, digest)?.0, "tampered proof");
     Ok(())

@@ -60,7 +60,7 @@ impl VerifiedOrder {
     fn as_signed(&self, with_signature: bool) -> SignedOrder {
         SignedOrder {
             order: self.order.order,
-            signature: if with_signature { self.order.signature.clone() } else { None },
+            signature: if with_signature { self.order.signature } else { None },
         }
     }
 }
