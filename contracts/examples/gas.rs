@@ -32,7 +32,7 @@ fn trade(i: u32) -> PubOp {
             first_fill: None,
         },
         market_id: 1,
-        taker_side: if i % 2 == 0 { Side::Buy } else { Side::Sell },
+        taker_side: if i.is_multiple_of(2) { Side::Buy } else { Side::Sell },
         size: 250 + u64::from(i % 1000),
         price: 64_000_000 + i,
     })

@@ -182,10 +182,9 @@ impl Store {
     /// The log from sequence `from` on, in order; checks it has no gap.
     pub fn log_from<T: DeserializeOwned>(&self, from: u64) -> Result<Vec<(u64, T)>, StorageError> {
         let mut out = Vec::new();
-        let mut expected = from;
         let k = key(from);
         let it = self.db.iterator_cf(self.cf(cf::WAL), IteratorMode::From(&k, Direction::Forward));
-        for item in it {
+        for (expected, item) in (from..).zip(it) {
             let (k, v) = item?;
             let seq = u64::from_be_bytes(
                 k.as_ref()
@@ -196,7 +195,6 @@ impl Store {
                 return Err(StorageError::Gap { expected, found: seq });
             }
             out.push((seq, decode(cf::WAL, &k, &v)?));
-            expected += 1;
         }
         Ok(out)
     }
