@@ -17,7 +17,7 @@ for a in "$@"; do
   esac
 done
 if [ ! -d node_modules/solc ] || [ ! -d node_modules/@foundry-rs/forge-linux-amd64 ]; then
-  npm ci --no-audit --no-fund
+  npm install --no-audit --no-fund # see scripts/setup.sh for why not `npm ci`
 fi
 export PATH="$PWD/node_modules/.bin:$PATH"
 forge build

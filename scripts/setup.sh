@@ -21,5 +21,8 @@ fi
 # contracts/package-lock.json; the Rust tests find anvil in contracts/node_modules.
 contracts_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/../contracts" && pwd)"
 if [ ! -d "$contracts_dir/node_modules/@foundry-rs/anvil-linux-amd64" ] || [ ! -d "$contracts_dir/node_modules/solc" ]; then
-  (cd "$contracts_dir" && npm ci --no-audit --no-fund)
+  # `npm install`, not `npm ci`: the forge/anvil/cast wrappers list platform packages for other
+  # systems that npm leaves out of the lock file, and `npm ci` refuses that; the lock file
+  # still pins every installed version.
+  (cd "$contracts_dir" && npm install --no-audit --no-fund)
 fi

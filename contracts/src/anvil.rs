@@ -13,7 +13,7 @@ pub const HARDFORK: &str = "prague";
 pub enum AnvilError {
     /// No anvil binary at the expected places.
     #[error(
-        "anvil not found (looked at {0:?}); run `npm ci` in contracts/ or set PROOFBOOK_ANVIL"
+        "anvil not found (looked at {0:?}); run `npm install` in contracts/ or set PROOFBOOK_ANVIL"
     )]
     NotFound(Vec<PathBuf>),
     /// The binary did not start or did not report its endpoint.
