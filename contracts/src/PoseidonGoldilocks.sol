@@ -131,229 +131,229 @@ contract PoseidonGoldilocks {
                 mstore(0x1c0, add(mul(x0, 0x800000000000000003800000000000000000d), add(mul(x1, 0x7000000000000000001a00000000000000000d), add(mul(x2, 0x3400000000000000001a000000000000000027), add(mul(x3, 0x3400000000000000004e000000000000000012), add(mul(x4, 0x9c000000000000000024000000000000000022), add(mul(x5, 0x48000000000000000044000000000000000014), add(mul(x6, 0x88000000000000000028000000000000000011), add(mul(x7, 0x5000000000000000002200000000000000000f), add(mul(x8, 0x4400000000000000001e000000000000000029), add(mul(x9, 0x3c000000000000000052000000000000000010), add(mul(x10, 0xa4000000000000000020000000000000000002), add(mul(x11, 0x4000000000000000000400000000000000001c), 0x3571dc63eff191fec01c6c18dc15c90de70009a2eedb70d8f8cfa)))))))))))))
                 {
                     let w := add(mul(x0, 0x3c000000000000000052000000000000000010), add(mul(x1, 0xa4000000000000000020000000000000000002), add(mul(x2, 0x4000000000000000000400000000000000001c), add(mul(x3, 0x800000000000000003800000000000000000d), add(mul(x4, 0x7000000000000000001a00000000000000000d), add(mul(x5, 0x3400000000000000001a000000000000000027), add(mul(x6, 0x3400000000000000004e000000000000000012), add(mul(x7, 0x9c000000000000000024000000000000000022), add(mul(x8, 0x48000000000000000044000000000000000014), add(mul(x9, 0x88000000000000000028000000000000000011), add(mul(x10, 0x5000000000000000002200000000000000000f), add(mul(x11, 0x4400000000000000001e000000000000000029), 0x3015cb230232eeeb40109384cad2d3897ce00c35eae071903ff0b))))))))))))
-                    x9 := and(w, 0x1ffffffffffffffffff)
-                    x10 := and(shr(73, w), 0x1ffffffffffffffffff)
-                    x11 := shr(146, w)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x9 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x10 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x11 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
                 }
                 {
                     let w := mload(0x1c0)
-                    x6 := and(w, 0x1ffffffffffffffffff)
-                    x7 := and(shr(73, w), 0x1ffffffffffffffffff)
-                    x8 := shr(146, w)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x6 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x7 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x8 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
                 }
                 {
                     let w := mload(0x1a0)
-                    x3 := and(w, 0x1ffffffffffffffffff)
-                    x4 := and(shr(73, w), 0x1ffffffffffffffffff)
-                    x5 := shr(146, w)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x3 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x4 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x5 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
                 }
                 {
                     let w := mload(0x180)
-                    x0 := and(w, 0x1ffffffffffffffffff)
-                    x1 := and(shr(73, w), 0x1ffffffffffffffffff)
-                    x2 := shr(146, w)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x0 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x1 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x2 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
                 }
                 // full round 1
-                {
-                    let b := mul(mul(x0, x0), x0)
-                    x0 := mulmod(mulmod(b, b, 0xffffffff00000001), x0, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x1, x1), x1)
-                    x1 := mulmod(mulmod(b, b, 0xffffffff00000001), x1, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x2, x2), x2)
-                    x2 := mulmod(mulmod(b, b, 0xffffffff00000001), x2, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x3, x3), x3)
-                    x3 := mulmod(mulmod(b, b, 0xffffffff00000001), x3, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x4, x4), x4)
-                    x4 := mulmod(mulmod(b, b, 0xffffffff00000001), x4, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x5, x5), x5)
-                    x5 := mulmod(mulmod(b, b, 0xffffffff00000001), x5, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x6, x6), x6)
-                    x6 := mulmod(mulmod(b, b, 0xffffffff00000001), x6, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x7, x7), x7)
-                    x7 := mulmod(mulmod(b, b, 0xffffffff00000001), x7, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x8, x8), x8)
-                    x8 := mulmod(mulmod(b, b, 0xffffffff00000001), x8, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x9, x9), x9)
-                    x9 := mulmod(mulmod(b, b, 0xffffffff00000001), x9, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x10, x10), x10)
-                    x10 := mulmod(mulmod(b, b, 0xffffffff00000001), x10, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x11, x11), x11)
-                    x11 := mulmod(mulmod(b, b, 0xffffffff00000001), x11, 0xffffffff00000001)
-                }
                 mstore(0x180, add(mul(x0, 0x88000000000000000028000000000000000019), add(mul(x1, 0x5000000000000000002200000000000000000f), add(mul(x2, 0x4400000000000000001e000000000000000029), add(mul(x3, 0x3c000000000000000052000000000000000010), add(mul(x4, 0xa4000000000000000020000000000000000002), add(mul(x5, 0x4000000000000000000400000000000000001c), add(mul(x6, 0x800000000000000003800000000000000000d), add(mul(x7, 0x7000000000000000001a00000000000000000d), add(mul(x8, 0x3400000000000000001a000000000000000027), add(mul(x9, 0x3400000000000000004e000000000000000012), add(mul(x10, 0x9c000000000000000024000000000000000022), add(mul(x11, 0x48000000000000000044000000000000000014), 0x3df5c4fa018e4459401eadeda912b34c01a00e9fa634a21de0082)))))))))))))
                 mstore(0x1a0, add(mul(x0, 0x3400000000000000004e000000000000000012), add(mul(x1, 0x9c000000000000000024000000000000000022), add(mul(x2, 0x48000000000000000044000000000000000014), add(mul(x3, 0x88000000000000000028000000000000000011), add(mul(x4, 0x5000000000000000002200000000000000000f), add(mul(x5, 0x4400000000000000001e000000000000000029), add(mul(x6, 0x3c000000000000000052000000000000000010), add(mul(x7, 0xa4000000000000000020000000000000000002), add(mul(x8, 0x4000000000000000000400000000000000001c), add(mul(x9, 0x800000000000000003800000000000000000d), add(mul(x10, 0x7000000000000000001a00000000000000000d), add(mul(x11, 0x3400000000000000001a000000000000000027), 0x2b14767d7f3e14d78015ad00bc1c6165914008297132b32825daf)))))))))))))
                 mstore(0x1c0, add(mul(x0, 0x800000000000000003800000000000000000d), add(mul(x1, 0x7000000000000000001a00000000000000000d), add(mul(x2, 0x3400000000000000001a000000000000000027), add(mul(x3, 0x3400000000000000004e000000000000000012), add(mul(x4, 0x9c000000000000000024000000000000000022), add(mul(x5, 0x48000000000000000044000000000000000014), add(mul(x6, 0x88000000000000000028000000000000000011), add(mul(x7, 0x5000000000000000002200000000000000000f), add(mul(x8, 0x4400000000000000001e000000000000000029), add(mul(x9, 0x3c000000000000000052000000000000000010), add(mul(x10, 0xa4000000000000000020000000000000000002), add(mul(x11, 0x4000000000000000000400000000000000001c), 0x19aef4c39b383960c00af42aa182216608200502ad7dc18c2ad87)))))))))))))
                 {
                     let w := add(mul(x0, 0x3c000000000000000052000000000000000010), add(mul(x1, 0xa4000000000000000020000000000000000002), add(mul(x2, 0x4000000000000000000400000000000000001c), add(mul(x3, 0x800000000000000003800000000000000000d), add(mul(x4, 0x7000000000000000001a00000000000000000d), add(mul(x5, 0x3400000000000000001a000000000000000027), add(mul(x6, 0x3400000000000000004e000000000000000012), add(mul(x7, 0x9c000000000000000024000000000000000022), add(mul(x8, 0x48000000000000000044000000000000000014), add(mul(x9, 0x88000000000000000028000000000000000011), add(mul(x10, 0x5000000000000000002200000000000000000f), add(mul(x11, 0x4400000000000000001e000000000000000029), 0xa2e3b0eba70a58cc01e0c24e9fb62a1ac2000da2abef589d644e))))))))))))
-                    x9 := and(w, 0x1ffffffffffffffffff)
-                    x10 := and(shr(73, w), 0x1ffffffffffffffffff)
-                    x11 := shr(146, w)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x9 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x10 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x11 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
                 }
                 {
                     let w := mload(0x1c0)
-                    x6 := and(w, 0x1ffffffffffffffffff)
-                    x7 := and(shr(73, w), 0x1ffffffffffffffffff)
-                    x8 := shr(146, w)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x6 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x7 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x8 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
                 }
                 {
                     let w := mload(0x1a0)
-                    x3 := and(w, 0x1ffffffffffffffffff)
-                    x4 := and(shr(73, w), 0x1ffffffffffffffffff)
-                    x5 := shr(146, w)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x3 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x4 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x5 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
                 }
                 {
                     let w := mload(0x180)
-                    x0 := and(w, 0x1ffffffffffffffffff)
-                    x1 := and(shr(73, w), 0x1ffffffffffffffffff)
-                    x2 := shr(146, w)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x0 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x1 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x2 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
                 }
                 // full round 2
-                {
-                    let b := mul(mul(x0, x0), x0)
-                    x0 := mulmod(mulmod(b, b, 0xffffffff00000001), x0, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x1, x1), x1)
-                    x1 := mulmod(mulmod(b, b, 0xffffffff00000001), x1, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x2, x2), x2)
-                    x2 := mulmod(mulmod(b, b, 0xffffffff00000001), x2, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x3, x3), x3)
-                    x3 := mulmod(mulmod(b, b, 0xffffffff00000001), x3, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x4, x4), x4)
-                    x4 := mulmod(mulmod(b, b, 0xffffffff00000001), x4, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x5, x5), x5)
-                    x5 := mulmod(mulmod(b, b, 0xffffffff00000001), x5, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x6, x6), x6)
-                    x6 := mulmod(mulmod(b, b, 0xffffffff00000001), x6, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x7, x7), x7)
-                    x7 := mulmod(mulmod(b, b, 0xffffffff00000001), x7, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x8, x8), x8)
-                    x8 := mulmod(mulmod(b, b, 0xffffffff00000001), x8, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x9, x9), x9)
-                    x9 := mulmod(mulmod(b, b, 0xffffffff00000001), x9, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x10, x10), x10)
-                    x10 := mulmod(mulmod(b, b, 0xffffffff00000001), x10, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x11, x11), x11)
-                    x11 := mulmod(mulmod(b, b, 0xffffffff00000001), x11, 0xffffffff00000001)
-                }
                 mstore(0x180, add(mul(x0, 0x88000000000000000028000000000000000019), add(mul(x1, 0x5000000000000000002200000000000000000f), add(mul(x2, 0x4400000000000000001e000000000000000029), add(mul(x3, 0x3c000000000000000052000000000000000010), add(mul(x4, 0xa4000000000000000020000000000000000002), add(mul(x5, 0x4000000000000000000400000000000000001c), add(mul(x6, 0x800000000000000003800000000000000000d), add(mul(x7, 0x7000000000000000001a00000000000000000d), add(mul(x8, 0x3400000000000000001a000000000000000027), add(mul(x9, 0x3400000000000000004e000000000000000012), add(mul(x10, 0x9c000000000000000024000000000000000022), add(mul(x11, 0x48000000000000000044000000000000000014), 0x6757b8abe0bb07000e1ce83d7fdd2cb0c0092a756e67e2b9413)))))))))))))
                 mstore(0x1a0, add(mul(x0, 0x3400000000000000004e000000000000000012), add(mul(x1, 0x9c000000000000000024000000000000000022), add(mul(x2, 0x48000000000000000044000000000000000014), add(mul(x3, 0x88000000000000000028000000000000000011), add(mul(x4, 0x5000000000000000002200000000000000000f), add(mul(x5, 0x4400000000000000001e000000000000000029), add(mul(x6, 0x3c000000000000000052000000000000000010), add(mul(x7, 0xa4000000000000000020000000000000000002), add(mul(x8, 0x4000000000000000000400000000000000001c), add(mul(x9, 0x800000000000000003800000000000000000d), add(mul(x10, 0x7000000000000000001a00000000000000000d), add(mul(x11, 0x3400000000000000001a000000000000000027), 0x1877d45ee1a9190e400f9e82d9fcfc29942006f6f2ed772466352)))))))))))))
                 mstore(0x1c0, add(mul(x0, 0x800000000000000003800000000000000000d), add(mul(x1, 0x7000000000000000001a00000000000000000d), add(mul(x2, 0x3400000000000000001a000000000000000027), add(mul(x3, 0x3400000000000000004e000000000000000012), add(mul(x4, 0x9c000000000000000024000000000000000022), add(mul(x5, 0x48000000000000000044000000000000000014), add(mul(x6, 0x88000000000000000028000000000000000011), add(mul(x7, 0x5000000000000000002200000000000000000f), add(mul(x8, 0x4400000000000000001e000000000000000029), add(mul(x9, 0x3c000000000000000052000000000000000010), add(mul(x10, 0xa4000000000000000020000000000000000002), add(mul(x11, 0x4000000000000000000400000000000000001c), 0x3a2f8f976a010f95c00972b369173820e660085dc499b11d77b75)))))))))))))
                 {
                     let w := add(mul(x0, 0x3c000000000000000052000000000000000010), add(mul(x1, 0xa4000000000000000020000000000000000002), add(mul(x2, 0x4000000000000000000400000000000000001c), add(mul(x3, 0x800000000000000003800000000000000000d), add(mul(x4, 0x7000000000000000001a00000000000000000d), add(mul(x5, 0x3400000000000000001a000000000000000027), add(mul(x6, 0x3400000000000000004e000000000000000012), add(mul(x7, 0x9c000000000000000024000000000000000022), add(mul(x8, 0x48000000000000000044000000000000000014), add(mul(x9, 0x88000000000000000028000000000000000011), add(mul(x10, 0x5000000000000000002200000000000000000f), add(mul(x11, 0x4400000000000000001e000000000000000029), 0x298dc24fb2cab58c4008162597e13dee97e00f5c0bc1de6da8699))))))))))))
-                    x9 := and(w, 0x1ffffffffffffffffff)
-                    x10 := and(shr(73, w), 0x1ffffffffffffffffff)
-                    x11 := shr(146, w)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x9 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x10 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x11 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
                 }
                 {
                     let w := mload(0x1c0)
-                    x6 := and(w, 0x1ffffffffffffffffff)
-                    x7 := and(shr(73, w), 0x1ffffffffffffffffff)
-                    x8 := shr(146, w)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x6 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x7 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x8 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
                 }
                 {
                     let w := mload(0x1a0)
-                    x3 := and(w, 0x1ffffffffffffffffff)
-                    x4 := and(shr(73, w), 0x1ffffffffffffffffff)
-                    x5 := shr(146, w)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x3 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x4 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x5 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
                 }
                 {
                     let w := mload(0x180)
-                    x0 := and(w, 0x1ffffffffffffffffff)
-                    x1 := and(shr(73, w), 0x1ffffffffffffffffff)
-                    x2 := shr(146, w)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x0 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x1 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x2 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
                 }
                 // full round 3
-                {
-                    let b := mul(mul(x0, x0), x0)
-                    x0 := mulmod(mulmod(b, b, 0xffffffff00000001), x0, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x1, x1), x1)
-                    x1 := mulmod(mulmod(b, b, 0xffffffff00000001), x1, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x2, x2), x2)
-                    x2 := mulmod(mulmod(b, b, 0xffffffff00000001), x2, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x3, x3), x3)
-                    x3 := mulmod(mulmod(b, b, 0xffffffff00000001), x3, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x4, x4), x4)
-                    x4 := mulmod(mulmod(b, b, 0xffffffff00000001), x4, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x5, x5), x5)
-                    x5 := mulmod(mulmod(b, b, 0xffffffff00000001), x5, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x6, x6), x6)
-                    x6 := mulmod(mulmod(b, b, 0xffffffff00000001), x6, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x7, x7), x7)
-                    x7 := mulmod(mulmod(b, b, 0xffffffff00000001), x7, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x8, x8), x8)
-                    x8 := mulmod(mulmod(b, b, 0xffffffff00000001), x8, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x9, x9), x9)
-                    x9 := mulmod(mulmod(b, b, 0xffffffff00000001), x9, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x10, x10), x10)
-                    x10 := mulmod(mulmod(b, b, 0xffffffff00000001), x10, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x11, x11), x11)
-                    x11 := mulmod(mulmod(b, b, 0xffffffff00000001), x11, 0xffffffff00000001)
-                }
                 // MDS of round 3, first partial-round constants and initial matrix, combined
                 mstore(0x2e0, add(mul(x0, 0xe3ef40eacc6ff78d), add(mul(x1, 0x6fadc9347faeee81), add(mul(x2, 0x9b6e5164ed35d878), add(mul(x3, 0x17f9202c16676b2f), add(mul(x4, 0xeb4c0ce280c3e935), add(mul(x5, 0x66c8bab2096cfd38), add(mul(x6, 0x59ccc4d5184bc93a), add(mul(x7, 0x605a82c52b5ad2f1), add(mul(x8, 0x727eca45c8d7bb71), add(mul(x9, 0x7a5cf5b7b922e946), add(mul(x10, 0x819f2c14a8366b1f), add(mul(x11, 0x817bd8a7869ed1b5), 0x2f9bbff67c36e561)))))))))))))
                 mstore(0x2c0, add(mul(x0, 0x72af70cdcb99214f), add(mul(x1, 0x9b6e5164ed35d878), add(mul(x2, 0x97f9b7d2cfc2ade5), add(mul(x3, 0xe95c10ae32e05085), add(mul(x4, 0x2c4916605e3dea58), add(mul(x5, 0xa6fdb8ebccc51667), add(mul(x6, 0x3743057c07a5dbfa), add(mul(x7, 0xe6fdf23648931b99), add(mul(x8, 0xde2a0516f8c9d943), add(mul(x9, 0xfa9db0de2d852e7a), add(mul(x10, 0x2dc10fce3233f443), add(mul(x11, 0xd267254bea1097f4), 0x005b2c6ffb118be4)))))))))))))
@@ -378,401 +378,291 @@ contract PoseidonGoldilocks {
                 x9 := mload(0x2a0)
                 x10 := mload(0x2c0)
                 x11 := mload(0x2e0)
-                // partial round 4
+                // partial rounds 4, 5
                 {
                     let b := mul(mul(x0, x0), x0)
                     x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), x0, 0xffffffff00000001), 0x74cb2e819ae421ab)
                 }
-                x1 := add(x1, mul(x0, 0x94877900674181c3))
-                x2 := add(x2, mul(x0, 0xc6c67cc37a2a2bbd))
-                x3 := add(x3, mul(x0, 0xd667c2055387940f))
-                x4 := add(x4, mul(x0, 0x0ba63a63e94b5ff0))
-                x5 := add(x5, mul(x0, 0x99460cc41b8f079f))
-                x6 := add(x6, mul(x0, 0x7ff02375ed524bb3))
-                x7 := add(x7, mul(x0, 0xea0870b47a8caf0e))
-                x8 := add(x8, mul(x0, 0xabcad82633b7bc9d))
-                x9 := add(x9, mul(x0, 0x3b8d135261052241))
-                x10 := add(x10, mul(x0, 0xfb4515f5e5b0d539))
-                x11 := add(x11, mul(x0, 0x3ee8011c2b37f77c))
-                x0 := add(mul(x0, 0xb1eb752388a77dfa), add(mul(x1, 0x3d999c961b7c63b0), add(mul(x2, 0x814e82efcd172529), add(mul(x3, 0x2421e5d236704588), add(mul(x4, 0x887af7d4dd482328), add(mul(x5, 0xa5e9c291f6119b27), add(mul(x6, 0xbdc52b2676a4b4aa), add(mul(x7, 0x64832009d29bcf57), add(mul(x8, 0x09c4155174a552cc), add(mul(x9, 0x463f9ee03d290810), add(mul(x10, 0xc810936e64982542), mul(x11, 0x043b1c289f7bc3ac))))))))))))
-                // partial round 5
                 {
-                    let y := mod(x0, 0xffffffff00000001)
-                    let b := mul(mul(y, y), y)
-                    x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xd2559d2370e7f663)
+                    let d := add(mul(x0, 25), add(mul(x1, 0x3d999c961b7c63b0), add(mul(x2, 0x814e82efcd172529), add(mul(x3, 0x2421e5d236704588), add(mul(x4, 0x887af7d4dd482328), add(mul(x5, 0xa5e9c291f6119b27), add(mul(x6, 0xbdc52b2676a4b4aa), add(mul(x7, 0x64832009d29bcf57), add(mul(x8, 0x09c4155174a552cc), add(mul(x9, 0x463f9ee03d290810), add(mul(x10, 0xc810936e64982542), mul(x11, 0x043b1c289f7bc3ac))))))))))))
+                    {
+                        let y := mod(d, 0xffffffff00000001)
+                        let b := mul(mul(y, y), y)
+                        d := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xd2559d2370e7f663)
+                    }
+                    x1 := add(x1, add(mul(x0, 0x94877900674181c3), mul(d, 0x0adef3740e71c726)))
+                    x2 := add(x2, add(mul(x0, 0xc6c67cc37a2a2bbd), mul(d, 0xa37bf67c6f986559)))
+                    x3 := add(x3, add(mul(x0, 0xd667c2055387940f), mul(d, 0xc6b16f7ed4fa1b00)))
+                    x4 := add(x4, add(mul(x0, 0x0ba63a63e94b5ff0), mul(d, 0x6a065da88d8bfc3c)))
+                    x5 := add(x5, add(mul(x0, 0x99460cc41b8f079f), mul(d, 0x4cabc0916844b46f)))
+                    x6 := add(x6, add(mul(x0, 0x7ff02375ed524bb3), mul(d, 0x407faac0f02e78d1)))
+                    x7 := add(x7, add(mul(x0, 0xea0870b47a8caf0e), mul(d, 0x07a786d9cf0852cf)))
+                    x8 := add(x8, add(mul(x0, 0xabcad82633b7bc9d), mul(d, 0x42433fb6949a629a)))
+                    x9 := add(x9, add(mul(x0, 0x3b8d135261052241), mul(d, 0x891682a147ce43b0)))
+                    x10 := add(x10, add(mul(x0, 0xfb4515f5e5b0d539), mul(d, 0x26cfd58e7b003b55)))
+                    x11 := add(x11, add(mul(x0, 0x3ee8011c2b37f77c), mul(d, 0x2bbf0ed7b657acb3)))
+                    x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0x673655aae8be5a8b), add(mul(x2, 0xd510fe714f39fa10), add(mul(x3, 0x2c68a099b51c9e73), add(mul(x4, 0xa667bfa9aa96999d), add(mul(x5, 0x4d67e72f063e2108), add(mul(x6, 0xf84dde3e6acda179), add(mul(x7, 0x40f9cc8c08f80981), add(mul(x8, 0x5ead032050097142), add(mul(x9, 0x6591b02092d671bb), add(mul(x10, 0x00e18c71963dd1b7), mul(x11, 0x8a21bcd24a14218a))))))))))))
                 }
-                x1 := add(x1, mul(x0, 0x0adef3740e71c726))
-                x2 := add(x2, mul(x0, 0xa37bf67c6f986559))
-                x3 := add(x3, mul(x0, 0xc6b16f7ed4fa1b00))
-                x4 := add(x4, mul(x0, 0x6a065da88d8bfc3c))
-                x5 := add(x5, mul(x0, 0x4cabc0916844b46f))
-                x6 := add(x6, mul(x0, 0x407faac0f02e78d1))
-                x7 := add(x7, mul(x0, 0x07a786d9cf0852cf))
-                x8 := add(x8, mul(x0, 0x42433fb6949a629a))
-                x9 := add(x9, mul(x0, 0x891682a147ce43b0))
-                x10 := add(x10, mul(x0, 0x26cfd58e7b003b55))
-                x11 := add(x11, mul(x0, 0x2bbf0ed7b657acb3))
-                x0 := add(mul(x0, 0xb1eb752388a77dfa), add(mul(x1, 0x673655aae8be5a8b), add(mul(x2, 0xd510fe714f39fa10), add(mul(x3, 0x2c68a099b51c9e73), add(mul(x4, 0xa667bfa9aa96999d), add(mul(x5, 0x4d67e72f063e2108), add(mul(x6, 0xf84dde3e6acda179), add(mul(x7, 0x40f9cc8c08f80981), add(mul(x8, 0x5ead032050097142), add(mul(x9, 0x6591b02092d671bb), add(mul(x10, 0x00e18c71963dd1b7), mul(x11, 0x8a21bcd24a14218a))))))))))))
-                // partial round 6
+                // partial rounds 6, 7
                 {
                     let y := mod(x0, 0xffffffff00000001)
                     let b := mul(mul(y, y), y)
                     x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0x62bf78acf843d17c)
                 }
-                x1 := add(x1, mul(x0, 0x481ac7746b159c67))
-                x2 := add(x2, mul(x0, 0xe367de32f108e278))
-                x3 := add(x3, mul(x0, 0x73f260087ad28bec))
-                x4 := add(x4, mul(x0, 0x5cfc82216bc1bdca))
-                x5 := add(x5, mul(x0, 0xcaccc870a2663a0e))
-                x6 := add(x6, mul(x0, 0xdb69cd7b4298c45d))
-                x7 := add(x7, mul(x0, 0x7bc9e0c57243e62d))
-                x8 := add(x8, mul(x0, 0x3cc51c5d368693ae))
-                x9 := add(x9, mul(x0, 0x366b4e8cc068895b))
-                x10 := add(x10, mul(x0, 0x2bd18715cdabbca4))
-                x11 := add(x11, mul(x0, 0xa752061c4f33b8cf))
-                x0 := add(mul(x0, 0xb1eb752388a77dfa), add(mul(x1, 0x202800f4addbdc87), add(mul(x2, 0xe4b5bdb1cc3504ff), add(mul(x3, 0xbe32b32a825596e7), add(mul(x4, 0x8e0f68c5dc223b9a), add(mul(x5, 0x58022d9e1c256ce3), add(mul(x6, 0x584d29227aa073ac), add(mul(x7, 0x8b9352ad04bef9e7), add(mul(x8, 0xaead42a3f445ecbf), add(mul(x9, 0x3c667a1d833a3cca), add(mul(x10, 0xda6f61838efa1ffe), mul(x11, 0xe8f749470bd7c446))))))))))))
-                // partial round 7
                 {
-                    let y := mod(x0, 0xffffffff00000001)
-                    let b := mul(mul(y, y), y)
-                    x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xd5ab7b67e14d1fb4)
+                    let d := add(mul(x0, 25), add(mul(x1, 0x202800f4addbdc87), add(mul(x2, 0xe4b5bdb1cc3504ff), add(mul(x3, 0xbe32b32a825596e7), add(mul(x4, 0x8e0f68c5dc223b9a), add(mul(x5, 0x58022d9e1c256ce3), add(mul(x6, 0x584d29227aa073ac), add(mul(x7, 0x8b9352ad04bef9e7), add(mul(x8, 0xaead42a3f445ecbf), add(mul(x9, 0x3c667a1d833a3cca), add(mul(x10, 0xda6f61838efa1ffe), mul(x11, 0xe8f749470bd7c446))))))))))))
+                    {
+                        let y := mod(d, 0xffffffff00000001)
+                        let b := mul(mul(y, y), y)
+                        d := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xd5ab7b67e14d1fb4)
+                    }
+                    x1 := add(x1, add(mul(x0, 0x481ac7746b159c67), mul(d, 0xb22d2432b72d5098)))
+                    x2 := add(x2, add(mul(x0, 0xe367de32f108e278), mul(d, 0x9e18a487f44d2fe4)))
+                    x3 := add(x3, add(mul(x0, 0x73f260087ad28bec), mul(d, 0x4b39e14ce22abd3c)))
+                    x4 := add(x4, add(mul(x0, 0x5cfc82216bc1bdca), mul(d, 0x9e77fde2eb315e0d)))
+                    x5 := add(x5, add(mul(x0, 0xcaccc870a2663a0e), mul(d, 0xca5e0385fe67014d)))
+                    x6 := add(x6, add(mul(x0, 0xdb69cd7b4298c45d), mul(d, 0x0c2cb99bf1b6bddb)))
+                    x7 := add(x7, add(mul(x0, 0x7bc9e0c57243e62d), mul(d, 0x99ec1cd2a4460bfe)))
+                    x8 := add(x8, add(mul(x0, 0x3cc51c5d368693ae), mul(d, 0x8577a815a2ff843f)))
+                    x9 := add(x9, add(mul(x0, 0x366b4e8cc068895b), mul(d, 0x7d80a6b4fd6518a5)))
+                    x10 := add(x10, add(mul(x0, 0x2bd18715cdabbca4), mul(d, 0xeb6c67123eab62cb)))
+                    x11 := add(x11, add(mul(x0, 0xa752061c4f33b8cf), mul(d, 0x8f7851650eca21a5)))
+                    x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0xc5b85bab9e5b3869), add(mul(x2, 0x45245258aec51cf7), add(mul(x3, 0x16e6b8e68b931830), add(mul(x4, 0xe2ae0f051418112c), add(mul(x5, 0x0470e26a0093a65b), add(mul(x6, 0x6bef71973a8146ed), add(mul(x7, 0x119265be51812daf), add(mul(x8, 0xb0be7356254bea2e), add(mul(x9, 0x8584defff7589bd7), add(mul(x10, 0x3c5fe4aeb1fb52ba), mul(x11, 0x9e7cd88acf543a5e))))))))))))
                 }
-                x1 := add(x1, mul(x0, 0xb22d2432b72d5098))
-                x2 := add(x2, mul(x0, 0x9e18a487f44d2fe4))
-                x3 := add(x3, mul(x0, 0x4b39e14ce22abd3c))
-                x4 := add(x4, mul(x0, 0x9e77fde2eb315e0d))
-                x5 := add(x5, mul(x0, 0xca5e0385fe67014d))
-                x6 := add(x6, mul(x0, 0x0c2cb99bf1b6bddb))
-                x7 := add(x7, mul(x0, 0x99ec1cd2a4460bfe))
-                x8 := add(x8, mul(x0, 0x8577a815a2ff843f))
-                x9 := add(x9, mul(x0, 0x7d80a6b4fd6518a5))
-                x10 := add(x10, mul(x0, 0xeb6c67123eab62cb))
-                x11 := add(x11, mul(x0, 0x8f7851650eca21a5))
-                x0 := add(mul(x0, 0xb1eb752388a77dfa), add(mul(x1, 0xc5b85bab9e5b3869), add(mul(x2, 0x45245258aec51cf7), add(mul(x3, 0x16e6b8e68b931830), add(mul(x4, 0xe2ae0f051418112c), add(mul(x5, 0x0470e26a0093a65b), add(mul(x6, 0x6bef71973a8146ed), add(mul(x7, 0x119265be51812daf), add(mul(x8, 0xb0be7356254bea2e), add(mul(x9, 0x8584defff7589bd7), add(mul(x10, 0x3c5fe4aeb1fb52ba), mul(x11, 0x9e7cd88acf543a5e))))))))))))
-                // partial round 8
+                // partial rounds 8, 9
                 {
                     let y := mod(x0, 0xffffffff00000001)
                     let b := mul(mul(y, y), y)
                     x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xb9fe2ae6e0969bdc)
                 }
-                x1 := add(x1, mul(x0, 0x11ba9a1b81718c2a))
-                x2 := add(x2, mul(x0, 0x9f7d798a3323410c))
-                x3 := add(x3, mul(x0, 0xa821855c8c1cf5e5))
-                x4 := add(x4, mul(x0, 0x535e8d6fac0031b2))
-                x5 := add(x5, mul(x0, 0x404e7c751b634320))
-                x6 := add(x6, mul(x0, 0xa729353f6e55d354))
-                x7 := add(x7, mul(x0, 0x4db97d92e58bb831))
-                x8 := add(x8, mul(x0, 0xb53926c27897bf7d))
-                x9 := add(x9, mul(x0, 0x965040d52fe115c5))
-                x10 := add(x10, mul(x0, 0x9565fa41ebd31fd7))
-                x11 := add(x11, mul(x0, 0xaae4438c877ea8f4))
-                x0 := add(mul(x0, 0xb1eb752388a77dfa), add(mul(x1, 0x179be4bba87f0a8c), add(mul(x2, 0xacf63d95d8887355), add(mul(x3, 0x6696670196b0074f), add(mul(x4, 0xd99ddf1fe75085f9), add(mul(x5, 0xc2597881fef0283b), add(mul(x6, 0xcf48395ee6c54f14), add(mul(x7, 0x15226a8e4cd8d3b6), add(mul(x8, 0xc053297389af5d3b), add(mul(x9, 0x2c08893f0d1580e2), add(mul(x10, 0x0ed3cbcff6fcc5ba), mul(x11, 0xc82f510ecf81f6d0))))))))))))
-                // partial round 9
                 {
-                    let y := mod(x0, 0xffffffff00000001)
-                    let b := mul(mul(y, y), y)
-                    x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xe33fdf79f92a10e8)
+                    let d := add(mul(x0, 25), add(mul(x1, 0x179be4bba87f0a8c), add(mul(x2, 0xacf63d95d8887355), add(mul(x3, 0x6696670196b0074f), add(mul(x4, 0xd99ddf1fe75085f9), add(mul(x5, 0xc2597881fef0283b), add(mul(x6, 0xcf48395ee6c54f14), add(mul(x7, 0x15226a8e4cd8d3b6), add(mul(x8, 0xc053297389af5d3b), add(mul(x9, 0x2c08893f0d1580e2), add(mul(x10, 0x0ed3cbcff6fcc5ba), mul(x11, 0xc82f510ecf81f6d0))))))))))))
+                    {
+                        let y := mod(d, 0xffffffff00000001)
+                        let b := mul(mul(y, y), y)
+                        d := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xe33fdf79f92a10e8)
+                    }
+                    x1 := add(x1, add(mul(x0, 0x11ba9a1b81718c2a), mul(d, 0x37f4e36af6073c6e)))
+                    x2 := add(x2, add(mul(x0, 0x9f7d798a3323410c), mul(d, 0x4edc0918210800e9)))
+                    x3 := add(x3, add(mul(x0, 0xa821855c8c1cf5e5), mul(d, 0xc44998e99eae4188)))
+                    x4 := add(x4, add(mul(x0, 0x535e8d6fac0031b2), mul(d, 0x9f4310d05d068338)))
+                    x5 := add(x5, add(mul(x0, 0x404e7c751b634320), mul(d, 0x9ec7fe4350680f29)))
+                    x6 := add(x6, add(mul(x0, 0xa729353f6e55d354), mul(d, 0xc5b2c1fdc0b50874)))
+                    x7 := add(x7, add(mul(x0, 0x4db97d92e58bb831), mul(d, 0xa01920c5ef8b2ebe)))
+                    x8 := add(x8, add(mul(x0, 0xb53926c27897bf7d), mul(d, 0x59fa6f8bd91d58ba)))
+                    x9 := add(x9, add(mul(x0, 0x965040d52fe115c5), mul(d, 0x8bfc9eb89b515a82)))
+                    x10 := add(x10, add(mul(x0, 0x9565fa41ebd31fd7), mul(d, 0xbe86a7a2555ae775)))
+                    x11 := add(x11, add(mul(x0, 0xaae4438c877ea8f4), mul(d, 0xcbb8bbaa3810babf)))
+                    x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0x94b06183acb715cc), add(mul(x2, 0x500392ed0d431137), add(mul(x3, 0x861cc95ad5c86323), add(mul(x4, 0x05830a443f86c4ac), add(mul(x5, 0x3b68225874a20a7c), add(mul(x6, 0x10b3309838e236fb), add(mul(x7, 0x9b77fc8bcd559e2c), add(mul(x8, 0xbdecf5e0cb9cb213), add(mul(x9, 0x30276f1221ace5fa), add(mul(x10, 0x7935dd342764a144), mul(x11, 0xeac6db520bb03708))))))))))))
                 }
-                x1 := add(x1, mul(x0, 0x37f4e36af6073c6e))
-                x2 := add(x2, mul(x0, 0x4edc0918210800e9))
-                x3 := add(x3, mul(x0, 0xc44998e99eae4188))
-                x4 := add(x4, mul(x0, 0x9f4310d05d068338))
-                x5 := add(x5, mul(x0, 0x9ec7fe4350680f29))
-                x6 := add(x6, mul(x0, 0xc5b2c1fdc0b50874))
-                x7 := add(x7, mul(x0, 0xa01920c5ef8b2ebe))
-                x8 := add(x8, mul(x0, 0x59fa6f8bd91d58ba))
-                x9 := add(x9, mul(x0, 0x8bfc9eb89b515a82))
-                x10 := add(x10, mul(x0, 0xbe86a7a2555ae775))
-                x11 := add(x11, mul(x0, 0xcbb8bbaa3810babf))
-                x0 := add(mul(x0, 0xb1eb752388a77dfa), add(mul(x1, 0x94b06183acb715cc), add(mul(x2, 0x500392ed0d431137), add(mul(x3, 0x861cc95ad5c86323), add(mul(x4, 0x05830a443f86c4ac), add(mul(x5, 0x3b68225874a20a7c), add(mul(x6, 0x10b3309838e236fb), add(mul(x7, 0x9b77fc8bcd559e2c), add(mul(x8, 0xbdecf5e0cb9cb213), add(mul(x9, 0x30276f1221ace5fa), add(mul(x10, 0x7935dd342764a144), mul(x11, 0xeac6db520bb03708))))))))))))
-                // partial round 10
+                // partial rounds 10, 11
                 {
                     let y := mod(x0, 0xffffffff00000001)
                     let b := mul(mul(y, y), y)
                     x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0x0ea2bb4c2b25989b)
                 }
-                x1 := add(x1, mul(x0, 0x577f9a9e7ee3f9c2))
-                x2 := add(x2, mul(x0, 0x88c522b949ace7b1))
-                x3 := add(x3, mul(x0, 0x82f07007c8b72106))
-                x4 := add(x4, mul(x0, 0x8283d37c6675b50e))
-                x5 := add(x5, mul(x0, 0x98b074d9bbac1123))
-                x6 := add(x6, mul(x0, 0x75c56fb7758317c1))
-                x7 := add(x7, mul(x0, 0xfed24e206052bc72))
-                x8 := add(x8, mul(x0, 0x26d7c3d1bc07dae5))
-                x9 := add(x9, mul(x0, 0xf88c5e441e28dbb4))
-                x10 := add(x10, mul(x0, 0x4fe27f9f96615270))
-                x11 := add(x11, mul(x0, 0x514d4ba49c2b14fe))
-                x0 := add(mul(x0, 0xb1eb752388a77dfa), add(mul(x1, 0x7186a80551025f8f), add(mul(x2, 0x622247557e9b5371), add(mul(x3, 0xc4cbe326d1ad9742), add(mul(x4, 0x55f1523ac6a23ea2), add(mul(x5, 0xa13dfe77a3d52f53), add(mul(x6, 0xe30750b6301c0452), add(mul(x7, 0x08bd488070a3a32b), add(mul(x8, 0xcd800caef5b72ae3), add(mul(x9, 0x83329c90f04233ce), add(mul(x10, 0xb5b99e6664a0a3ee), mul(x11, 0x6b0731849e200a7f))))))))))))
-                // partial round 11
                 {
-                    let y := mod(x0, 0xffffffff00000001)
-                    let b := mul(mul(y, y), y)
-                    x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xca9121fbf9d38f06)
+                    let d := add(mul(x0, 25), add(mul(x1, 0x7186a80551025f8f), add(mul(x2, 0x622247557e9b5371), add(mul(x3, 0xc4cbe326d1ad9742), add(mul(x4, 0x55f1523ac6a23ea2), add(mul(x5, 0xa13dfe77a3d52f53), add(mul(x6, 0xe30750b6301c0452), add(mul(x7, 0x08bd488070a3a32b), add(mul(x8, 0xcd800caef5b72ae3), add(mul(x9, 0x83329c90f04233ce), add(mul(x10, 0xb5b99e6664a0a3ee), mul(x11, 0x6b0731849e200a7f))))))))))))
+                    {
+                        let y := mod(d, 0xffffffff00000001)
+                        let b := mul(mul(y, y), y)
+                        d := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xca9121fbf9d38f06)
+                    }
+                    x1 := add(x1, add(mul(x0, 0x577f9a9e7ee3f9c2), mul(d, 0xf02a3ac068ee110b)))
+                    x2 := add(x2, add(mul(x0, 0x88c522b949ace7b1), mul(d, 0x0a3630dafb8ae2d7)))
+                    x3 := add(x3, add(mul(x0, 0x82f07007c8b72106), mul(d, 0xce0dc874eaf9b55c)))
+                    x4 := add(x4, add(mul(x0, 0x8283d37c6675b50e), mul(d, 0x9a95f6cff5b55c7e)))
+                    x5 := add(x5, add(mul(x0, 0x98b074d9bbac1123), mul(d, 0x626d76abfed00c7b)))
+                    x6 := add(x6, add(mul(x0, 0x75c56fb7758317c1), mul(d, 0xa0c1cf1251c204ad)))
+                    x7 := add(x7, add(mul(x0, 0xfed24e206052bc72), mul(d, 0xdaebd3006321052c)))
+                    x8 := add(x8, add(mul(x0, 0x26d7c3d1bc07dae5), mul(d, 0x3d4bd48b625a8065)))
+                    x9 := add(x9, add(mul(x0, 0xf88c5e441e28dbb4), mul(d, 0x7f1e584e071f6ed2)))
+                    x10 := add(x10, add(mul(x0, 0x4fe27f9f96615270), mul(d, 0x720574f0501caed3)))
+                    x11 := add(x11, add(mul(x0, 0x514d4ba49c2b14fe), mul(d, 0xe3260ba93d23540a)))
+                    x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0xec3fabc192b01799), add(mul(x2, 0x382b38cee8ee5375), add(mul(x3, 0x3bfb6c3f0e616572), add(mul(x4, 0x514abd0cf6c7bc86), add(mul(x5, 0x47521b1361dcc546), add(mul(x6, 0x178093843f863d14), add(mul(x7, 0xad1003c5d28918e7), add(mul(x8, 0x738450e42495bc81), add(mul(x9, 0xaf947c59af5e4047), add(mul(x10, 0x4653fb0685084ef2), mul(x11, 0x057fde2062ae35bf))))))))))))
                 }
-                x1 := add(x1, mul(x0, 0xf02a3ac068ee110b))
-                x2 := add(x2, mul(x0, 0x0a3630dafb8ae2d7))
-                x3 := add(x3, mul(x0, 0xce0dc874eaf9b55c))
-                x4 := add(x4, mul(x0, 0x9a95f6cff5b55c7e))
-                x5 := add(x5, mul(x0, 0x626d76abfed00c7b))
-                x6 := add(x6, mul(x0, 0xa0c1cf1251c204ad))
-                x7 := add(x7, mul(x0, 0xdaebd3006321052c))
-                x8 := add(x8, mul(x0, 0x3d4bd48b625a8065))
-                x9 := add(x9, mul(x0, 0x7f1e584e071f6ed2))
-                x10 := add(x10, mul(x0, 0x720574f0501caed3))
-                x11 := add(x11, mul(x0, 0xe3260ba93d23540a))
-                x0 := add(mul(x0, 0xb1eb752388a77dfa), add(mul(x1, 0xec3fabc192b01799), add(mul(x2, 0x382b38cee8ee5375), add(mul(x3, 0x3bfb6c3f0e616572), add(mul(x4, 0x514abd0cf6c7bc86), add(mul(x5, 0x47521b1361dcc546), add(mul(x6, 0x178093843f863d14), add(mul(x7, 0xad1003c5d28918e7), add(mul(x8, 0x738450e42495bc81), add(mul(x9, 0xaf947c59af5e4047), add(mul(x10, 0x4653fb0685084ef2), mul(x11, 0x057fde2062ae35bf))))))))))))
-                // partial round 12
+                // partial rounds 12, 13
                 {
                     let y := mod(x0, 0xffffffff00000001)
                     let b := mul(mul(y, y), y)
                     x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xbdd9b0aa81f58fa4)
                 }
-                x1 := add(x1, mul(x0, 0xab1cbd41d8c1e335))
-                x2 := add(x2, mul(x0, 0x9322ed4c0bc2df01))
-                x3 := add(x3, mul(x0, 0x51c3c0983d4284e5))
-                x4 := add(x4, mul(x0, 0x94178e291145c231))
-                x5 := add(x5, mul(x0, 0xfd0f1a973d6b2085))
-                x6 := add(x6, mul(x0, 0xd427ad96e2b39719))
-                x7 := add(x7, mul(x0, 0x8a52437fecaac06b))
-                x8 := add(x8, mul(x0, 0xdc20ee4b8c4c9a80))
-                x9 := add(x9, mul(x0, 0xa2c98e9549da2100))
-                x10 := add(x10, mul(x0, 0x1603fe12613db5b6))
-                x11 := add(x11, mul(x0, 0x0e174929433c5505))
-                x0 := add(mul(x0, 0xb1eb752388a77dfa), add(mul(x1, 0xe376678d843ce55e), add(mul(x2, 0x66f3860d7514e7fc), add(mul(x3, 0x7817f3dfff8b4ffa), add(mul(x4, 0x3929624a9def725b), add(mul(x5, 0x0126ca37f215a80a), add(mul(x6, 0xfce2f5d02762a303), add(mul(x7, 0x1bc927375febbad7), add(mul(x8, 0x85b481e5243f60bf), add(mul(x9, 0x2d3c5f42a39c91a0), add(mul(x10, 0x0811719919351ae8), mul(x11, 0xf669de0add993131))))))))))))
-                // partial round 13
                 {
-                    let y := mod(x0, 0xffffffff00000001)
-                    let b := mul(mul(y, y), y)
-                    x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0x83079fa4ecf20d7e)
+                    let d := add(mul(x0, 25), add(mul(x1, 0xe376678d843ce55e), add(mul(x2, 0x66f3860d7514e7fc), add(mul(x3, 0x7817f3dfff8b4ffa), add(mul(x4, 0x3929624a9def725b), add(mul(x5, 0x0126ca37f215a80a), add(mul(x6, 0xfce2f5d02762a303), add(mul(x7, 0x1bc927375febbad7), add(mul(x8, 0x85b481e5243f60bf), add(mul(x9, 0x2d3c5f42a39c91a0), add(mul(x10, 0x0811719919351ae8), mul(x11, 0xf669de0add993131))))))))))))
+                    {
+                        let y := mod(d, 0xffffffff00000001)
+                        let b := mul(mul(y, y), y)
+                        d := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0x83079fa4ecf20d7e)
+                    }
+                    x1 := add(x1, add(mul(x0, 0xab1cbd41d8c1e335), mul(d, 0x3d4eab2b8ef5f796)))
+                    x2 := add(x2, add(mul(x0, 0x9322ed4c0bc2df01), mul(d, 0xcfff421583896e22)))
+                    x3 := add(x3, add(mul(x0, 0x51c3c0983d4284e5), mul(d, 0x4143cb32d39ac3d9)))
+                    x4 := add(x4, add(mul(x0, 0x94178e291145c231), mul(d, 0x22365051b78a5b65)))
+                    x5 := add(x5, add(mul(x0, 0xfd0f1a973d6b2085), mul(d, 0x6f7fd010d027c9b6)))
+                    x6 := add(x6, add(mul(x0, 0xd427ad96e2b39719), mul(d, 0xd9dd36fba77522ab)))
+                    x7 := add(x7, add(mul(x0, 0x8a52437fecaac06b), mul(d, 0xa44cf1cb33e37165)))
+                    x8 := add(x8, add(mul(x0, 0xdc20ee4b8c4c9a80), mul(d, 0x3fc83d3038c86417)))
+                    x9 := add(x9, add(mul(x0, 0xa2c98e9549da2100), mul(d, 0xc4588d418e88d270)))
+                    x10 := add(x10, add(mul(x0, 0x1603fe12613db5b6), mul(d, 0xce1320f10ab80fe2)))
+                    x11 := add(x11, add(mul(x0, 0x0e174929433c5505), mul(d, 0xdb5eadbbec18de5d)))
+                    x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0x7de38bae084da92d), add(mul(x2, 0x5b848442237e8a9b), add(mul(x3, 0xf6c705da84d57310), add(mul(x4, 0x31e6a4bdb6a49017), add(mul(x5, 0x889489706e5c5c0f), add(mul(x6, 0x0e4a205459692a1b), add(mul(x7, 0xbac3fa75ee26f299), add(mul(x8, 0x5f5894f4057d755e), add(mul(x9, 0xb0dc3ecd724bb076), add(mul(x10, 0x5e34d8554a6452ba), mul(x11, 0x04f78fd8c1fdcc5f))))))))))))
                 }
-                x1 := add(x1, mul(x0, 0x3d4eab2b8ef5f796))
-                x2 := add(x2, mul(x0, 0xcfff421583896e22))
-                x3 := add(x3, mul(x0, 0x4143cb32d39ac3d9))
-                x4 := add(x4, mul(x0, 0x22365051b78a5b65))
-                x5 := add(x5, mul(x0, 0x6f7fd010d027c9b6))
-                x6 := add(x6, mul(x0, 0xd9dd36fba77522ab))
-                x7 := add(x7, mul(x0, 0xa44cf1cb33e37165))
-                x8 := add(x8, mul(x0, 0x3fc83d3038c86417))
-                x9 := add(x9, mul(x0, 0xc4588d418e88d270))
-                x10 := add(x10, mul(x0, 0xce1320f10ab80fe2))
-                x11 := add(x11, mul(x0, 0xdb5eadbbec18de5d))
-                x0 := add(mul(x0, 0xb1eb752388a77dfa), add(mul(x1, 0x7de38bae084da92d), add(mul(x2, 0x5b848442237e8a9b), add(mul(x3, 0xf6c705da84d57310), add(mul(x4, 0x31e6a4bdb6a49017), add(mul(x5, 0x889489706e5c5c0f), add(mul(x6, 0x0e4a205459692a1b), add(mul(x7, 0xbac3fa75ee26f299), add(mul(x8, 0x5f5894f4057d755e), add(mul(x9, 0xb0dc3ecd724bb076), add(mul(x10, 0x5e34d8554a6452ba), mul(x11, 0x04f78fd8c1fdcc5f))))))))))))
-                // partial round 14
+                // partial rounds 14, 15
                 {
                     let y := mod(x0, 0xffffffff00000001)
                     let b := mul(mul(y, y), y)
                     x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0x650b838edfcc4ad3)
                 }
-                x1 := add(x1, mul(x0, 0x1183dfce7c454afd))
-                x2 := add(x2, mul(x0, 0x21cea4aa3d3ed949))
-                x3 := add(x3, mul(x0, 0x0fce6f70303f2304))
-                x4 := add(x4, mul(x0, 0x19557d34b55551be))
-                x5 := add(x5, mul(x0, 0x4c56f689afc5bbc9))
-                x6 := add(x6, mul(x0, 0xa1e920844334f944))
-                x7 := add(x7, mul(x0, 0xbad66d423d2ec861))
-                x8 := add(x8, mul(x0, 0xf318c785dc9e0479))
-                x9 := add(x9, mul(x0, 0x99e2032e765ddd81))
-                x10 := add(x10, mul(x0, 0x400ccc9906d66f45))
-                x11 := add(x11, mul(x0, 0xe1197454db2e0dd9))
-                x0 := add(mul(x0, 0xb1eb752388a77dfa), add(mul(x1, 0x4dd19c38779512ea), add(mul(x2, 0xdb79ba02704620e9), add(mul(x3, 0x92a29a3675a5d2be), add(mul(x4, 0xd5177029fe495166), add(mul(x5, 0xd32b3298a13330c1), add(mul(x6, 0x251c4a3eb2c5f8fd), add(mul(x7, 0xe1c48b26e0d98825), add(mul(x8, 0x3301d3362a4ffccb), add(mul(x9, 0x09bb6c88de8cd178), add(mul(x10, 0xdc05b676564f538a), mul(x11, 0x60192d883e473fee))))))))))))
-                // partial round 15
                 {
-                    let y := mod(x0, 0xffffffff00000001)
-                    let b := mul(mul(y, y), y)
-                    x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0x77180c88583c76ac)
+                    let d := add(mul(x0, 25), add(mul(x1, 0x4dd19c38779512ea), add(mul(x2, 0xdb79ba02704620e9), add(mul(x3, 0x92a29a3675a5d2be), add(mul(x4, 0xd5177029fe495166), add(mul(x5, 0xd32b3298a13330c1), add(mul(x6, 0x251c4a3eb2c5f8fd), add(mul(x7, 0xe1c48b26e0d98825), add(mul(x8, 0x3301d3362a4ffccb), add(mul(x9, 0x09bb6c88de8cd178), add(mul(x10, 0xdc05b676564f538a), mul(x11, 0x60192d883e473fee))))))))))))
+                    {
+                        let y := mod(d, 0xffffffff00000001)
+                        let b := mul(mul(y, y), y)
+                        d := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0x77180c88583c76ac)
+                    }
+                    x1 := add(x1, add(mul(x0, 0x1183dfce7c454afd), mul(d, 0x84d1ecc4d53d2ff1)))
+                    x2 := add(x2, add(mul(x0, 0x21cea4aa3d3ed949), mul(d, 0xd8af8b9ceb4e11b6)))
+                    x3 := add(x3, add(mul(x0, 0x0fce6f70303f2304), mul(d, 0x335856bb527b52f4)))
+                    x4 := add(x4, add(mul(x0, 0x19557d34b55551be), mul(d, 0xc756f17fb59be595)))
+                    x5 := add(x5, add(mul(x0, 0x4c56f689afc5bbc9), mul(d, 0xc0654e4ea5553a78)))
+                    x6 := add(x6, add(mul(x0, 0xa1e920844334f944), mul(d, 0x9e9a46b61f2ea942)))
+                    x7 := add(x7, add(mul(x0, 0xbad66d423d2ec861), mul(d, 0x14fc8b5b3b809127)))
+                    x8 := add(x8, add(mul(x0, 0xf318c785dc9e0479), mul(d, 0xd7009f0f103be413)))
+                    x9 := add(x9, add(mul(x0, 0x99e2032e765ddd81), mul(d, 0x3e0ee7b7a9fb4601)))
+                    x10 := add(x10, add(mul(x0, 0x400ccc9906d66f45), mul(d, 0xa74e888922085ed7)))
+                    x11 := add(x11, add(mul(x0, 0xe1197454db2e0dd9), mul(d, 0xe80a7cde3d4ac526)))
+                    x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0x16b9774801ac44a0), add(mul(x2, 0x3cb8411e786d3c8e), add(mul(x3, 0xa86e9cf505072491), add(mul(x4, 0x0178928152e109ae), add(mul(x5, 0x5317b905a6e1ab7b), add(mul(x6, 0xda20b3be7f53d59f), add(mul(x7, 0xcb97dedecebee9ad), add(mul(x8, 0x4bd545218c59f58d), add(mul(x9, 0x77dc8d856c05a44a), add(mul(x10, 0x87948589e4f243fd), mul(x11, 0x7e5217af969952c2))))))))))))
                 }
-                x1 := add(x1, mul(x0, 0x84d1ecc4d53d2ff1))
-                x2 := add(x2, mul(x0, 0xd8af8b9ceb4e11b6))
-                x3 := add(x3, mul(x0, 0x335856bb527b52f4))
-                x4 := add(x4, mul(x0, 0xc756f17fb59be595))
-                x5 := add(x5, mul(x0, 0xc0654e4ea5553a78))
-                x6 := add(x6, mul(x0, 0x9e9a46b61f2ea942))
-                x7 := add(x7, mul(x0, 0x14fc8b5b3b809127))
-                x8 := add(x8, mul(x0, 0xd7009f0f103be413))
-                x9 := add(x9, mul(x0, 0x3e0ee7b7a9fb4601))
-                x10 := add(x10, mul(x0, 0xa74e888922085ed7))
-                x11 := add(x11, mul(x0, 0xe80a7cde3d4ac526))
-                x0 := add(mul(x0, 0xb1eb752388a77dfa), add(mul(x1, 0x16b9774801ac44a0), add(mul(x2, 0x3cb8411e786d3c8e), add(mul(x3, 0xa86e9cf505072491), add(mul(x4, 0x0178928152e109ae), add(mul(x5, 0x5317b905a6e1ab7b), add(mul(x6, 0xda20b3be7f53d59f), add(mul(x7, 0xcb97dedecebee9ad), add(mul(x8, 0x4bd545218c59f58d), add(mul(x9, 0x77dc8d856c05a44a), add(mul(x10, 0x87948589e4f243fd), mul(x11, 0x7e5217af969952c2))))))))))))
-                // partial round 16
+                // partial rounds 16, 17
                 {
                     let y := mod(x0, 0xffffffff00000001)
                     let b := mul(mul(y, y), y)
                     x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xaf8c20753143a180)
                 }
-                x1 := add(x1, mul(x0, 0x238aa6daa612186d))
-                x2 := add(x2, mul(x0, 0x9137a5c630bad4b4))
-                x3 := add(x3, mul(x0, 0xc7db3817870c5eda))
-                x4 := add(x4, mul(x0, 0x217e4f04e5718dc9))
-                x5 := add(x5, mul(x0, 0xcae814e2817bd99d))
-                x6 := add(x6, mul(x0, 0xe3292e7ab770a8ba))
-                x7 := add(x7, mul(x0, 0x7bb36ef70b6b9482))
-                x8 := add(x8, mul(x0, 0x3c7835fb85bca2d3))
-                x9 := add(x9, mul(x0, 0xfe2cdf8ee3c25e86))
-                x10 := add(x10, mul(x0, 0x61b3915ad7274b20))
-                x11 := add(x11, mul(x0, 0xeab75ca7c918e4ef))
-                x0 := add(mul(x0, 0xb1eb752388a77dfa), add(mul(x1, 0xbc58987d06a84e4d), add(mul(x2, 0x0b5d420244c9cae3), add(mul(x3, 0xa3c4711b938c02c0), add(mul(x4, 0x3aace640a3e03990), add(mul(x5, 0x865a0f3249aacd8a), add(mul(x6, 0x8d00b2a7dbed06c7), add(mul(x7, 0x6eacb905beb7e2f8), add(mul(x8, 0x045322b216ec3ec7), add(mul(x9, 0xeb9de00d594828e6), add(mul(x10, 0x088c5f20df9e5c26), mul(x11, 0xf555f4112b19781f))))))))))))
-                // partial round 17
                 {
-                    let y := mod(x0, 0xffffffff00000001)
-                    let b := mul(mul(y, y), y)
-                    x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xb8ccfe9989a39175)
+                    let d := add(mul(x0, 25), add(mul(x1, 0xbc58987d06a84e4d), add(mul(x2, 0x0b5d420244c9cae3), add(mul(x3, 0xa3c4711b938c02c0), add(mul(x4, 0x3aace640a3e03990), add(mul(x5, 0x865a0f3249aacd8a), add(mul(x6, 0x8d00b2a7dbed06c7), add(mul(x7, 0x6eacb905beb7e2f8), add(mul(x8, 0x045322b216ec3ec7), add(mul(x9, 0xeb9de00d594828e6), add(mul(x10, 0x088c5f20df9e5c26), mul(x11, 0xf555f4112b19781f))))))))))))
+                    {
+                        let y := mod(d, 0xffffffff00000001)
+                        let b := mul(mul(y, y), y)
+                        d := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xb8ccfe9989a39175)
+                    }
+                    x1 := add(x1, add(mul(x0, 0x238aa6daa612186d), mul(d, 0xd6e15ffc055e154e)))
+                    x2 := add(x2, add(mul(x0, 0x9137a5c630bad4b4), mul(d, 0xec67881f381a32bf)))
+                    x3 := add(x3, add(mul(x0, 0xc7db3817870c5eda), mul(d, 0xfbb1196092bf409c)))
+                    x4 := add(x4, add(mul(x0, 0x217e4f04e5718dc9), mul(d, 0xdc9d2e07830ba226)))
+                    x5 := add(x5, add(mul(x0, 0xcae814e2817bd99d), mul(d, 0x0698ef3245ff7988)))
+                    x6 := add(x6, add(mul(x0, 0xe3292e7ab770a8ba), mul(d, 0x194fae2974f8b576)))
+                    x7 := add(x7, add(mul(x0, 0x7bb36ef70b6b9482), mul(d, 0x7a5d9bea6ca4910e)))
+                    x8 := add(x8, add(mul(x0, 0x3c7835fb85bca2d3), mul(d, 0x7aebfea95ccdd1c9)))
+                    x9 := add(x9, add(mul(x0, 0xfe2cdf8ee3c25e86), mul(d, 0xf9bd38a67d5f0e86)))
+                    x10 := add(x10, add(mul(x0, 0x61b3915ad7274b20), mul(d, 0xfa65539de65492d8)))
+                    x11 := add(x11, add(mul(x0, 0xeab75ca7c918e4ef), mul(d, 0xf0dfcbe7653ff787)))
+                    x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0xa8cedbff1813d3a7), add(mul(x2, 0x50dcaee0fd27d164), add(mul(x3, 0xf1cb02417e23bd82), add(mul(x4, 0xfaf322786e2abe8b), add(mul(x5, 0x937a4315beb5d9b6), add(mul(x6, 0x1b18992921a11d85), add(mul(x7, 0x7d66c4368b3c497b), add(mul(x8, 0x0e7946317a6b4e99), add(mul(x9, 0xbe4430134182978b), add(mul(x10, 0x3771e82493ab262d), mul(x11, 0xa671690d8095ce82))))))))))))
                 }
-                x1 := add(x1, mul(x0, 0xd6e15ffc055e154e))
-                x2 := add(x2, mul(x0, 0xec67881f381a32bf))
-                x3 := add(x3, mul(x0, 0xfbb1196092bf409c))
-                x4 := add(x4, mul(x0, 0xdc9d2e07830ba226))
-                x5 := add(x5, mul(x0, 0x0698ef3245ff7988))
-                x6 := add(x6, mul(x0, 0x194fae2974f8b576))
-                x7 := add(x7, mul(x0, 0x7a5d9bea6ca4910e))
-                x8 := add(x8, mul(x0, 0x7aebfea95ccdd1c9))
-                x9 := add(x9, mul(x0, 0xf9bd38a67d5f0e86))
-                x10 := add(x10, mul(x0, 0xfa65539de65492d8))
-                x11 := add(x11, mul(x0, 0xf0dfcbe7653ff787))
-                x0 := add(mul(x0, 0xb1eb752388a77dfa), add(mul(x1, 0xa8cedbff1813d3a7), add(mul(x2, 0x50dcaee0fd27d164), add(mul(x3, 0xf1cb02417e23bd82), add(mul(x4, 0xfaf322786e2abe8b), add(mul(x5, 0x937a4315beb5d9b6), add(mul(x6, 0x1b18992921a11d85), add(mul(x7, 0x7d66c4368b3c497b), add(mul(x8, 0x0e7946317a6b4e99), add(mul(x9, 0xbe4430134182978b), add(mul(x10, 0x3771e82493ab262d), mul(x11, 0xa671690d8095ce82))))))))))))
-                // partial round 18
+                // partial rounds 18, 19
                 {
                     let y := mod(x0, 0xffffffff00000001)
                     let b := mul(mul(y, y), y)
                     x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0x954a1729f60cc9c5)
                 }
-                x1 := add(x1, mul(x0, 0x0bd87ad390420258))
-                x2 := add(x2, mul(x0, 0x0ad8617bca9e33c8))
-                x3 := add(x3, mul(x0, 0x0c00ad377a1e2666))
-                x4 := add(x4, mul(x0, 0x0ac6fc58b3f0518f))
-                x5 := add(x5, mul(x0, 0x0c0cc8a892cc4173))
-                x6 := add(x6, mul(x0, 0x0c210accb117bc21))
-                x7 := add(x7, mul(x0, 0x0b73630dbb46ca18))
-                x8 := add(x8, mul(x0, 0x0c8be4920cbd4a54))
-                x9 := add(x9, mul(x0, 0x0bfe877a21be1690))
-                x10 := add(x10, mul(x0, 0x0ae790559b0ded81))
-                x11 := add(x11, mul(x0, 0x0bf50db2f8d6ce31))
-                x0 := add(mul(x0, 0xb1eb752388a77dfa), add(mul(x1, 0xb035585f6e929d9d), add(mul(x2, 0xba1579c7e219b954), add(mul(x3, 0xcb201cf846db4ba3), add(mul(x4, 0x287bf9177372cf45), add(mul(x5, 0xa350e4f61147d0a6), add(mul(x6, 0xd5d0ecfb50bcff99), add(mul(x7, 0x2e166aa6c776ed21), add(mul(x8, 0xe1e66c991990e282), add(mul(x9, 0x662b329b01e7bb38), add(mul(x10, 0x8aa674b36144d9a9), mul(x11, 0xcbabf78f97f95e65))))))))))))
-                // partial round 19
                 {
-                    let y := mod(x0, 0xffffffff00000001)
-                    let b := mul(mul(y, y), y)
-                    x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xdeb5b550c4dca53b)
+                    let d := add(mul(x0, 25), add(mul(x1, 0xb035585f6e929d9d), add(mul(x2, 0xba1579c7e219b954), add(mul(x3, 0xcb201cf846db4ba3), add(mul(x4, 0x287bf9177372cf45), add(mul(x5, 0xa350e4f61147d0a6), add(mul(x6, 0xd5d0ecfb50bcff99), add(mul(x7, 0x2e166aa6c776ed21), add(mul(x8, 0xe1e66c991990e282), add(mul(x9, 0x662b329b01e7bb38), add(mul(x10, 0x8aa674b36144d9a9), mul(x11, 0xcbabf78f97f95e65))))))))))))
+                    {
+                        let y := mod(d, 0xffffffff00000001)
+                        let b := mul(mul(y, y), y)
+                        d := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xdeb5b550c4dca53b)
+                    }
+                    x1 := add(x1, add(mul(x0, 0x0bd87ad390420258), mul(d, 0x000cf29427ff7c58)))
+                    x2 := add(x2, add(mul(x0, 0x0ad8617bca9e33c8), mul(d, 0x000bd9b3cf49eec8)))
+                    x3 := add(x3, add(mul(x0, 0x0c00ad377a1e2666), mul(d, 0x000d1dc8aa81fb26)))
+                    x4 := add(x4, add(mul(x0, 0x0ac6fc58b3f0518f), mul(d, 0x000bc792d5c394ef)))
+                    x5 := add(x5, add(mul(x0, 0x0c0cc8a892cc4173), mul(d, 0x000d2ae0b2266453)))
+                    x6 := add(x6, add(mul(x0, 0x0c210accb117bc21), mul(d, 0x000d413f12c496c1)))
+                    x7 := add(x7, add(mul(x0, 0x0b73630dbb46ca18), mul(d, 0x000c84128cfed618)))
+                    x8 := add(x8, add(mul(x0, 0x0c8be4920cbd4a54), mul(d, 0x000db5ebd48fc0d4)))
+                    x9 := add(x9, add(mul(x0, 0x0bfe877a21be1690), mul(d, 0x000d1b77326dcb90)))
+                    x10 := add(x10, add(mul(x0, 0x0ae790559b0ded81), mul(d, 0x000beb0ccc145421)))
+                    x11 := add(x11, add(mul(x0, 0x0bf50db2f8d6ce31), mul(d, 0x000d10e5b22b11d1)))
+                    x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0xeec24b15a06b53fe), add(mul(x2, 0xc8a7aa07c5633533), add(mul(x3, 0xefe9c6fa4311ad51), add(mul(x4, 0xb9173f13977109a1), add(mul(x5, 0x69ce43c9cc94aedc), add(mul(x6, 0xecf623c9cd118815), add(mul(x7, 0x28625def198c33c7), add(mul(x8, 0xccfc5f7de5c3636a), add(mul(x9, 0xf5e6c40f1621c299), add(mul(x10, 0xcec0e58c34cb64b1), mul(x11, 0xa868ea113387939f))))))))))))
                 }
-                x1 := add(x1, mul(x0, 0x000cf29427ff7c58))
-                x2 := add(x2, mul(x0, 0x000bd9b3cf49eec8))
-                x3 := add(x3, mul(x0, 0x000d1dc8aa81fb26))
-                x4 := add(x4, mul(x0, 0x000bc792d5c394ef))
-                x5 := add(x5, mul(x0, 0x000d2ae0b2266453))
-                x6 := add(x6, mul(x0, 0x000d413f12c496c1))
-                x7 := add(x7, mul(x0, 0x000c84128cfed618))
-                x8 := add(x8, mul(x0, 0x000db5ebd48fc0d4))
-                x9 := add(x9, mul(x0, 0x000d1b77326dcb90))
-                x10 := add(x10, mul(x0, 0x000beb0ccc145421))
-                x11 := add(x11, mul(x0, 0x000d10e5b22b11d1))
-                x0 := add(mul(x0, 0xb1eb752388a77dfa), add(mul(x1, 0xeec24b15a06b53fe), add(mul(x2, 0xc8a7aa07c5633533), add(mul(x3, 0xefe9c6fa4311ad51), add(mul(x4, 0xb9173f13977109a1), add(mul(x5, 0x69ce43c9cc94aedc), add(mul(x6, 0xecf623c9cd118815), add(mul(x7, 0x28625def198c33c7), add(mul(x8, 0xccfc5f7de5c3636a), add(mul(x9, 0xf5e6c40f1621c299), add(mul(x10, 0xcec0e58c34cb64b1), mul(x11, 0xa868ea113387939f))))))))))))
-                // partial round 20
+                // partial rounds 20, 21
                 {
                     let y := mod(x0, 0xffffffff00000001)
                     let b := mul(mul(y, y), y)
                     x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xf01bb0b00f77011e)
                 }
-                x1 := add(x1, mul(x0, 0x00000e24c99adad8))
-                x2 := add(x2, mul(x0, 0x00000cf389ed4bc8))
-                x3 := add(x3, mul(x0, 0x00000e580cbf6966))
-                x4 := add(x4, mul(x0, 0x00000cde5fd7e04f))
-                x5 := add(x5, mul(x0, 0x00000e63628041b3))
-                x6 := add(x6, mul(x0, 0x00000e7e81a87361))
-                x7 := add(x7, mul(x0, 0x00000dabe78f6d98))
-                x8 := add(x8, mul(x0, 0x00000efb14cac554))
-                x9 := add(x9, mul(x0, 0x00000e5574743b10))
-                x10 := add(x10, mul(x0, 0x00000d05709f42c1))
-                x11 := add(x11, mul(x0, 0x00000e4690c96af1))
-                x0 := add(mul(x0, 0xb1eb752388a77dfa), add(mul(x1, 0xd8dddbdc5ce4ef45), add(mul(x2, 0xacfc51de8131458c), add(mul(x3, 0x146bb3c0fe499ac0), add(mul(x4, 0x9e65309f15943903), add(mul(x5, 0x80d0ad980773aa70), add(mul(x6, 0xf97817d4ddbf0607), add(mul(x7, 0xe4626620a75ba276), add(mul(x8, 0x0dfdc7fd6fc74f66), add(mul(x9, 0xf464864ad6f2bb93), add(mul(x10, 0x02d55e52a5d44414), mul(x11, 0xdd8de62487c40925))))))))))))
-                // partial round 21
                 {
-                    let y := mod(x0, 0xffffffff00000001)
-                    let b := mul(mul(y, y), y)
-                    x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xa1ebb404b676afd9)
+                    let d := add(mul(x0, 25), add(mul(x1, 0xd8dddbdc5ce4ef45), add(mul(x2, 0xacfc51de8131458c), add(mul(x3, 0x146bb3c0fe499ac0), add(mul(x4, 0x9e65309f15943903), add(mul(x5, 0x80d0ad980773aa70), add(mul(x6, 0xf97817d4ddbf0607), add(mul(x7, 0xe4626620a75ba276), add(mul(x8, 0x0dfdc7fd6fc74f66), add(mul(x9, 0xf464864ad6f2bb93), add(mul(x10, 0x02d55e52a5d44414), mul(x11, 0xdd8de62487c40925))))))))))))
+                    {
+                        let y := mod(d, 0xffffffff00000001)
+                        let b := mul(mul(y, y), y)
+                        d := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xa1ebb404b676afd9)
+                    }
+                    x1 := add(x1, add(mul(x0, 0x00000e24c99adad8), mul(d, 0x0000000f7157bc98)))
+                    x2 := add(x2, add(mul(x0, 0x00000cf389ed4bc8), mul(d, 0x0000000e3006d948)))
+                    x3 := add(x3, add(mul(x0, 0x00000e580cbf6966), mul(d, 0x0000000fa65811e6)))
+                    x4 := add(x4, add(mul(x0, 0x00000cde5fd7e04f), mul(d, 0x0000000e0d127e2f)))
+                    x5 := add(x5, add(mul(x0, 0x00000e63628041b3), mul(d, 0x0000000fc18bfe53)))
+                    x6 := add(x6, add(mul(x0, 0x00000e7e81a87361), mul(d, 0x0000000fd002d901)))
+                    x7 := add(x7, add(mul(x0, 0x00000dabe78f6d98), mul(d, 0x0000000eed6461d8)))
+                    x8 := add(x8, add(mul(x0, 0x00000efb14cac554), mul(d, 0x0000001068562754)))
+                    x9 := add(x9, add(mul(x0, 0x00000e5574743b10), mul(d, 0x0000000fa0236f50)))
+                    x10 := add(x10, add(mul(x0, 0x00000d05709f42c1), mul(d, 0x0000000e3af13ee1)))
+                    x11 := add(x11, add(mul(x0, 0x00000e4690c96af1), mul(d, 0x0000000fa460f6d1)))
+                    x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0xc15acf44759545a3), add(mul(x2, 0xcbfdcf39869719d4), add(mul(x3, 0x33f62042e2f80225), add(mul(x4, 0x2599c5ead81d8fa3), add(mul(x5, 0x0b306cb6c1d7c8d0), add(mul(x6, 0x658c80d3df3729b1), add(mul(x7, 0xe8d1b2b21b41429c), add(mul(x8, 0xa1b67f09d4b3ccb8), add(mul(x9, 0x0e1adf8b84437180), add(mul(x10, 0x0d593a5e584af47b), mul(x11, 0xa023d94c56e151c7))))))))))))
                 }
-                x1 := add(x1, mul(x0, 0x0000000f7157bc98))
-                x2 := add(x2, mul(x0, 0x0000000e3006d948))
-                x3 := add(x3, mul(x0, 0x0000000fa65811e6))
-                x4 := add(x4, mul(x0, 0x0000000e0d127e2f))
-                x5 := add(x5, mul(x0, 0x0000000fc18bfe53))
-                x6 := add(x6, mul(x0, 0x0000000fd002d901))
-                x7 := add(x7, mul(x0, 0x0000000eed6461d8))
-                x8 := add(x8, mul(x0, 0x0000001068562754))
-                x9 := add(x9, mul(x0, 0x0000000fa0236f50))
-                x10 := add(x10, mul(x0, 0x0000000e3af13ee1))
-                x11 := add(x11, mul(x0, 0x0000000fa460f6d1))
-                x0 := add(mul(x0, 0xb1eb752388a77dfa), add(mul(x1, 0xc15acf44759545a3), add(mul(x2, 0xcbfdcf39869719d4), add(mul(x3, 0x33f62042e2f80225), add(mul(x4, 0x2599c5ead81d8fa3), add(mul(x5, 0x0b306cb6c1d7c8d0), add(mul(x6, 0x658c80d3df3729b1), add(mul(x7, 0xe8d1b2b21b41429c), add(mul(x8, 0xa1b67f09d4b3ccb8), add(mul(x9, 0x0e1adf8b84437180), add(mul(x10, 0x0d593a5e584af47b), mul(x11, 0xa023d94c56e151c7))))))))))))
-                // partial round 22
+                // partial rounds 22, 23
                 {
                     let y := mod(x0, 0xffffffff00000001)
                     let b := mul(mul(y, y), y)
                     x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0x860b6e1597a0173e)
                 }
-                x1 := add(x1, mul(x0, 0x0000000011131738))
-                x2 := add(x2, mul(x0, 0x000000000f56d588))
-                x3 := add(x3, mul(x0, 0x0000000011050f86))
-                x4 := add(x4, mul(x0, 0x000000000f848f4f))
-                x5 := add(x5, mul(x0, 0x00000000111527d3))
-                x6 := add(x6, mul(x0, 0x00000000114369a1))
-                x7 := add(x7, mul(x0, 0x00000000106f2f38))
-                x8 := add(x8, mul(x0, 0x0000000011e2ca94))
-                x9 := add(x9, mul(x0, 0x00000000110a29f0))
-                x10 := add(x10, mul(x0, 0x000000000fa9f5c1))
-                x11 := add(x11, mul(x0, 0x0000000010f625d1))
-                x0 := add(mul(x0, 0xb1eb752388a77dfa), add(mul(x1, 0x49026cc3a4afc5a6), add(mul(x2, 0xe06dff00ab25b91b), add(mul(x3, 0x0ab38c561e8850ff), add(mul(x4, 0x92c3c8275e105eeb), add(mul(x5, 0xb65256e546889bd0), add(mul(x6, 0x3c0468236ea142f6), add(mul(x7, 0xee61766b889e18f2), add(mul(x8, 0xa206f41b12c30415), add(mul(x9, 0x02fe9d756c9f12d1), add(mul(x10, 0xe9633210630cbf12), mul(x11, 0x1ffea9fe85a0b0b1))))))))))))
-                // partial round 23
                 {
-                    let y := mod(x0, 0xffffffff00000001)
-                    let b := mul(mul(y, y), y)
-                    x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0x308bb65a036acbce)
+                    let d := add(mul(x0, 25), add(mul(x1, 0x49026cc3a4afc5a6), add(mul(x2, 0xe06dff00ab25b91b), add(mul(x3, 0x0ab38c561e8850ff), add(mul(x4, 0x92c3c8275e105eeb), add(mul(x5, 0xb65256e546889bd0), add(mul(x6, 0x3c0468236ea142f6), add(mul(x7, 0xee61766b889e18f2), add(mul(x8, 0xa206f41b12c30415), add(mul(x9, 0x02fe9d756c9f12d1), add(mul(x10, 0xe9633210630cbf12), mul(x11, 0x1ffea9fe85a0b0b1))))))))))))
+                    {
+                        let y := mod(d, 0xffffffff00000001)
+                        let b := mul(mul(y, y), y)
+                        d := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0x308bb65a036acbce)
+                    }
+                    x1 := add(x1, add(mul(x0, 0x0000000011131738), mul(d, 0x000000000011f718)))
+                    x2 := add(x2, add(mul(x0, 0x000000000f56d588), mul(d, 0x000000000010b6c8)))
+                    x3 := add(x3, add(mul(x0, 0x0000000011050f86), mul(d, 0x0000000000134a96)))
+                    x4 := add(x4, add(mul(x0, 0x000000000f848f4f), mul(d, 0x000000000010cf7f)))
+                    x5 := add(x5, add(mul(x0, 0x00000000111527d3), mul(d, 0x0000000000124d03)))
+                    x6 := add(x6, add(mul(x0, 0x00000000114369a1), mul(d, 0x000000000013f8a1)))
+                    x7 := add(x7, add(mul(x0, 0x00000000106f2f38), mul(d, 0x0000000000117c58)))
+                    x8 := add(x8, add(mul(x0, 0x0000000011e2ca94), mul(d, 0x0000000000132c94)))
+                    x9 := add(x9, add(mul(x0, 0x00000000110a29f0), mul(d, 0x0000000000134fc0)))
+                    x10 := add(x10, add(mul(x0, 0x000000000fa9f5c1), mul(d, 0x000000000010a091)))
+                    x11 := add(x11, add(mul(x0, 0x0000000010f625d1), mul(d, 0x0000000000128961)))
+                    x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0x81d1ae8cc50240f3), add(mul(x2, 0xf4c77a079a4607d7), add(mul(x3, 0xed446b2315e3efc1), add(mul(x4, 0x0b0a6b70915178c3), add(mul(x5, 0xb11ff3e089f15d9a), add(mul(x6, 0x1d4dba0b7ae9cc18), add(mul(x7, 0x65d74e2f43b48d05), add(mul(x8, 0xa2df8c6b8ae0804a), add(mul(x9, 0xa4e6f0a8c33348a6), add(mul(x10, 0xc0a26efc7be5669b), mul(x11, 0xa6b6582c547d0d60))))))))))))
                 }
-                x1 := add(x1, mul(x0, 0x000000000011f718))
-                x2 := add(x2, mul(x0, 0x000000000010b6c8))
-                x3 := add(x3, mul(x0, 0x0000000000134a96))
-                x4 := add(x4, mul(x0, 0x000000000010cf7f))
-                x5 := add(x5, mul(x0, 0x0000000000124d03))
-                x6 := add(x6, mul(x0, 0x000000000013f8a1))
-                x7 := add(x7, mul(x0, 0x0000000000117c58))
-                x8 := add(x8, mul(x0, 0x0000000000132c94))
-                x9 := add(x9, mul(x0, 0x0000000000134fc0))
-                x10 := add(x10, mul(x0, 0x000000000010a091))
-                x11 := add(x11, mul(x0, 0x0000000000128961))
-                x0 := add(mul(x0, 0xb1eb752388a77dfa), add(mul(x1, 0x81d1ae8cc50240f3), add(mul(x2, 0xf4c77a079a4607d7), add(mul(x3, 0xed446b2315e3efc1), add(mul(x4, 0x0b0a6b70915178c3), add(mul(x5, 0xb11ff3e089f15d9a), add(mul(x6, 0x1d4dba0b7ae9cc18), add(mul(x7, 0x65d74e2f43b48d05), add(mul(x8, 0xa2df8c6b8ae0804a), add(mul(x9, 0xa4e6f0a8c33348a6), add(mul(x10, 0xc0a26efc7be5669b), mul(x11, 0xa6b6582c547d0d60))))))))))))
-                // partial round 24
+                // partial rounds 24, 25
                 {
                     let y := mod(x0, 0xffffffff00000001)
                     let b := mul(mul(y, y), y)
                     x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0x1aca78f31c97c876)
                 }
-                x1 := add(x1, mul(x0, 0x0000000000001300))
-                x2 := add(x2, mul(x0, 0x0000000000001750))
-                x3 := add(x3, mul(x0, 0x000000000000114e))
-                x4 := add(x4, mul(x0, 0x000000000000131f))
-                x5 := add(x5, mul(x0, 0x000000000000167b))
-                x6 := add(x6, mul(x0, 0x0000000000001371))
-                x7 := add(x7, mul(x0, 0x0000000000001230))
-                x8 := add(x8, mul(x0, 0x000000000000182c))
-                x9 := add(x9, mul(x0, 0x0000000000001368))
-                x10 := add(x10, mul(x0, 0x0000000000000f31))
-                x11 := add(x11, mul(x0, 0x00000000000015c9))
-                x0 := add(mul(x0, 0xb1eb752388a77dfa), add(mul(x1, 0x84afc741f1c13213), add(mul(x2, 0x2f8f43734fc906f3), add(mul(x3, 0xde682d72da0a02d9), add(mul(x4, 0x0bb005236adb9ef2), add(mul(x5, 0x5bdf35c10a8b5624), add(mul(x6, 0x0739a8a343950010), add(mul(x7, 0x52f515f44785cfbc), add(mul(x8, 0xcbaf4e5d82856c60), add(mul(x9, 0xac9ea09074e3e150), add(mul(x10, 0x8f0fa011a2035fb0), mul(x11, 0x1a37905d8450904a))))))))))))
-                // partial round 25
                 {
-                    let y := mod(x0, 0xffffffff00000001)
-                    let b := mul(mul(y, y), y)
-                    x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0x0000000000000000)
+                    let d := add(mul(x0, 25), add(mul(x1, 0x84afc741f1c13213), add(mul(x2, 0x2f8f43734fc906f3), add(mul(x3, 0xde682d72da0a02d9), add(mul(x4, 0x0bb005236adb9ef2), add(mul(x5, 0x5bdf35c10a8b5624), add(mul(x6, 0x0739a8a343950010), add(mul(x7, 0x52f515f44785cfbc), add(mul(x8, 0xcbaf4e5d82856c60), add(mul(x9, 0xac9ea09074e3e150), add(mul(x10, 0x8f0fa011a2035fb0), mul(x11, 0x1a37905d8450904a))))))))))))
+                    {
+                        let y := mod(d, 0xffffffff00000001)
+                        let b := mul(mul(y, y), y)
+                        d := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0x0000000000000000)
+                    }
+                    x1 := add(x1, add(mul(x0, 0x0000000000001300), mul(d, 0x0000000000000014)))
+                    x2 := add(x2, add(mul(x0, 0x0000000000001750), mul(d, 0x0000000000000022)))
+                    x3 := add(x3, add(mul(x0, 0x000000000000114e), mul(d, 0x0000000000000012)))
+                    x4 := add(x4, add(mul(x0, 0x000000000000131f), mul(d, 0x0000000000000027)))
+                    x5 := add(x5, add(mul(x0, 0x000000000000167b), mul(d, 0x000000000000000d)))
+                    x6 := add(x6, add(mul(x0, 0x0000000000001371), mul(d, 0x000000000000000d)))
+                    x7 := add(x7, add(mul(x0, 0x0000000000001230), mul(d, 0x000000000000001c)))
+                    x8 := add(x8, add(mul(x0, 0x000000000000182c), mul(d, 0x0000000000000002)))
+                    x9 := add(x9, add(mul(x0, 0x0000000000001368), mul(d, 0x0000000000000010)))
+                    x10 := add(x10, add(mul(x0, 0x0000000000000f31), mul(d, 0x0000000000000029)))
+                    x11 := add(x11, add(mul(x0, 0x00000000000015c9), mul(d, 0x000000000000000f)))
+                    x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0x3abeb80def61cc85), add(mul(x2, 0x9d19c9dd4eac4133), add(mul(x3, 0x075a652d9641a985), add(mul(x4, 0x9daf69ae1b67e667), add(mul(x5, 0x364f71da77920a18), add(mul(x6, 0x50bd769f745c95b1), add(mul(x7, 0xf223d1180dbbf3fc), add(mul(x8, 0x2f885e584e04aa99), add(mul(x9, 0xb69a0fa70aea684a), add(mul(x10, 0x09584acaa6e062a0), mul(x11, 0x0bc051640145b19b))))))))))))
                 }
-                x1 := add(x1, mul(x0, 0x0000000000000014))
-                x2 := add(x2, mul(x0, 0x0000000000000022))
-                x3 := add(x3, mul(x0, 0x0000000000000012))
-                x4 := add(x4, mul(x0, 0x0000000000000027))
-                x5 := add(x5, mul(x0, 0x000000000000000d))
-                x6 := add(x6, mul(x0, 0x000000000000000d))
-                x7 := add(x7, mul(x0, 0x000000000000001c))
-                x8 := add(x8, mul(x0, 0x0000000000000002))
-                x9 := add(x9, mul(x0, 0x0000000000000010))
-                x10 := add(x10, mul(x0, 0x0000000000000029))
-                x11 := add(x11, mul(x0, 0x000000000000000f))
-                x0 := add(mul(x0, 0xb1eb752388a77dfa), add(mul(x1, 0x3abeb80def61cc85), add(mul(x2, 0x9d19c9dd4eac4133), add(mul(x3, 0x075a652d9641a985), add(mul(x4, 0x9daf69ae1b67e667), add(mul(x5, 0x364f71da77920a18), add(mul(x6, 0x50bd769f745c95b1), add(mul(x7, 0xf223d1180dbbf3fc), add(mul(x8, 0x2f885e584e04aa99), add(mul(x9, 0xb69a0fa70aea684a), add(mul(x10, 0x09584acaa6e062a0), mul(x11, 0x0bc051640145b19b))))))))))))
                 // full round 26
                 {
                     let y := add(mod(x0, 0xffffffff00000001), 0x475cd3205a3bdcde)
@@ -839,229 +729,229 @@ contract PoseidonGoldilocks {
                 mstore(0x1c0, add(mul(x0, 0x800000000000000003800000000000000000d), add(mul(x1, 0x7000000000000000001a00000000000000000d), add(mul(x2, 0x3400000000000000001a000000000000000027), add(mul(x3, 0x3400000000000000004e000000000000000012), add(mul(x4, 0x9c000000000000000024000000000000000022), add(mul(x5, 0x48000000000000000044000000000000000014), add(mul(x6, 0x88000000000000000028000000000000000011), add(mul(x7, 0x5000000000000000002200000000000000000f), add(mul(x8, 0x4400000000000000001e000000000000000029), add(mul(x9, 0x3c000000000000000052000000000000000010), add(mul(x10, 0xa4000000000000000020000000000000000002), add(mul(x11, 0x4000000000000000000400000000000000001c), 0x27a72f5e058a3f16c01741bd8e2064abba8008e7fba02983224bd)))))))))))))
                 {
                     let w := add(mul(x0, 0x3c000000000000000052000000000000000010), add(mul(x1, 0xa4000000000000000020000000000000000002), add(mul(x2, 0x4000000000000000000400000000000000001c), add(mul(x3, 0x800000000000000003800000000000000000d), add(mul(x4, 0x7000000000000000001a00000000000000000d), add(mul(x5, 0x3400000000000000001a000000000000000027), add(mul(x6, 0x3400000000000000004e000000000000000012), add(mul(x7, 0x9c000000000000000024000000000000000022), add(mul(x8, 0x48000000000000000044000000000000000014), add(mul(x9, 0x88000000000000000028000000000000000011), add(mul(x10, 0x5000000000000000002200000000000000000f), add(mul(x11, 0x4400000000000000001e000000000000000029), 0x29248a74934050d0c01bd7c10a76343a6f000dae8645996edd6a5))))))))))))
-                    x9 := and(w, 0x1ffffffffffffffffff)
-                    x10 := and(shr(73, w), 0x1ffffffffffffffffff)
-                    x11 := shr(146, w)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x9 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x10 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x11 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
                 }
                 {
                     let w := mload(0x1c0)
-                    x6 := and(w, 0x1ffffffffffffffffff)
-                    x7 := and(shr(73, w), 0x1ffffffffffffffffff)
-                    x8 := shr(146, w)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x6 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x7 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x8 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
                 }
                 {
                     let w := mload(0x1a0)
-                    x3 := and(w, 0x1ffffffffffffffffff)
-                    x4 := and(shr(73, w), 0x1ffffffffffffffffff)
-                    x5 := shr(146, w)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x3 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x4 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x5 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
                 }
                 {
                     let w := mload(0x180)
-                    x0 := and(w, 0x1ffffffffffffffffff)
-                    x1 := and(shr(73, w), 0x1ffffffffffffffffff)
-                    x2 := shr(146, w)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x0 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x1 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x2 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
                 }
                 // full round 27
-                {
-                    let b := mul(mul(x0, x0), x0)
-                    x0 := mulmod(mulmod(b, b, 0xffffffff00000001), x0, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x1, x1), x1)
-                    x1 := mulmod(mulmod(b, b, 0xffffffff00000001), x1, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x2, x2), x2)
-                    x2 := mulmod(mulmod(b, b, 0xffffffff00000001), x2, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x3, x3), x3)
-                    x3 := mulmod(mulmod(b, b, 0xffffffff00000001), x3, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x4, x4), x4)
-                    x4 := mulmod(mulmod(b, b, 0xffffffff00000001), x4, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x5, x5), x5)
-                    x5 := mulmod(mulmod(b, b, 0xffffffff00000001), x5, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x6, x6), x6)
-                    x6 := mulmod(mulmod(b, b, 0xffffffff00000001), x6, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x7, x7), x7)
-                    x7 := mulmod(mulmod(b, b, 0xffffffff00000001), x7, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x8, x8), x8)
-                    x8 := mulmod(mulmod(b, b, 0xffffffff00000001), x8, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x9, x9), x9)
-                    x9 := mulmod(mulmod(b, b, 0xffffffff00000001), x9, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x10, x10), x10)
-                    x10 := mulmod(mulmod(b, b, 0xffffffff00000001), x10, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x11, x11), x11)
-                    x11 := mulmod(mulmod(b, b, 0xffffffff00000001), x11, 0xffffffff00000001)
-                }
                 mstore(0x180, add(mul(x0, 0x88000000000000000028000000000000000019), add(mul(x1, 0x5000000000000000002200000000000000000f), add(mul(x2, 0x4400000000000000001e000000000000000029), add(mul(x3, 0x3c000000000000000052000000000000000010), add(mul(x4, 0xa4000000000000000020000000000000000002), add(mul(x5, 0x4000000000000000000400000000000000001c), add(mul(x6, 0x800000000000000003800000000000000000d), add(mul(x7, 0x7000000000000000001a00000000000000000d), add(mul(x8, 0x3400000000000000001a000000000000000027), add(mul(x9, 0x3400000000000000004e000000000000000012), add(mul(x10, 0x9c000000000000000024000000000000000022), add(mul(x11, 0x48000000000000000044000000000000000014), 0x8c2f2a3d37c1510014792bd5d84895460007be5b9ffda905e1c)))))))))))))
                 mstore(0x1a0, add(mul(x0, 0x3400000000000000004e000000000000000012), add(mul(x1, 0x9c000000000000000024000000000000000022), add(mul(x2, 0x48000000000000000044000000000000000014), add(mul(x3, 0x88000000000000000028000000000000000011), add(mul(x4, 0x5000000000000000002200000000000000000f), add(mul(x5, 0x4400000000000000001e000000000000000029), add(mul(x6, 0x3c000000000000000052000000000000000010), add(mul(x7, 0xa4000000000000000020000000000000000002), add(mul(x8, 0x4000000000000000000400000000000000001c), add(mul(x9, 0x800000000000000003800000000000000000d), add(mul(x10, 0x7000000000000000001a00000000000000000d), add(mul(x11, 0x3400000000000000001a000000000000000027), 0xdd8ad66a2ba0fbe8002cdf8198871478e4004135c2bebfe148c6)))))))))))))
                 mstore(0x1c0, add(mul(x0, 0x800000000000000003800000000000000000d), add(mul(x1, 0x7000000000000000001a00000000000000000d), add(mul(x2, 0x3400000000000000001a000000000000000027), add(mul(x3, 0x3400000000000000004e000000000000000012), add(mul(x4, 0x9c000000000000000024000000000000000022), add(mul(x5, 0x48000000000000000044000000000000000014), add(mul(x6, 0x88000000000000000028000000000000000011), add(mul(x7, 0x5000000000000000002200000000000000000f), add(mul(x8, 0x4400000000000000001e000000000000000029), add(mul(x9, 0x3c000000000000000052000000000000000010), add(mul(x10, 0xa4000000000000000020000000000000000002), add(mul(x11, 0x4000000000000000000400000000000000001c), 0x2033bf4adf667fe0c00548816a34928bdca00e8928a4c89114750)))))))))))))
                 {
                     let w := add(mul(x0, 0x3c000000000000000052000000000000000010), add(mul(x1, 0xa4000000000000000020000000000000000002), add(mul(x2, 0x4000000000000000000400000000000000001c), add(mul(x3, 0x800000000000000003800000000000000000d), add(mul(x4, 0x7000000000000000001a00000000000000000d), add(mul(x5, 0x3400000000000000001a000000000000000027), add(mul(x6, 0x3400000000000000004e000000000000000012), add(mul(x7, 0x9c000000000000000024000000000000000022), add(mul(x8, 0x48000000000000000044000000000000000014), add(mul(x9, 0x88000000000000000028000000000000000011), add(mul(x10, 0x5000000000000000002200000000000000000f), add(mul(x11, 0x4400000000000000001e000000000000000029), 0x592ecb786efb772000dcf91e35084ca06800bb9879c6e61fd62a))))))))))))
-                    x9 := and(w, 0x1ffffffffffffffffff)
-                    x10 := and(shr(73, w), 0x1ffffffffffffffffff)
-                    x11 := shr(146, w)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x9 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x10 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x11 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
                 }
                 {
                     let w := mload(0x1c0)
-                    x6 := and(w, 0x1ffffffffffffffffff)
-                    x7 := and(shr(73, w), 0x1ffffffffffffffffff)
-                    x8 := shr(146, w)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x6 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x7 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x8 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
                 }
                 {
                     let w := mload(0x1a0)
-                    x3 := and(w, 0x1ffffffffffffffffff)
-                    x4 := and(shr(73, w), 0x1ffffffffffffffffff)
-                    x5 := shr(146, w)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x3 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x4 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x5 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
                 }
                 {
                     let w := mload(0x180)
-                    x0 := and(w, 0x1ffffffffffffffffff)
-                    x1 := and(shr(73, w), 0x1ffffffffffffffffff)
-                    x2 := shr(146, w)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x0 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x1 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x2 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
                 }
                 // full round 28
-                {
-                    let b := mul(mul(x0, x0), x0)
-                    x0 := mulmod(mulmod(b, b, 0xffffffff00000001), x0, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x1, x1), x1)
-                    x1 := mulmod(mulmod(b, b, 0xffffffff00000001), x1, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x2, x2), x2)
-                    x2 := mulmod(mulmod(b, b, 0xffffffff00000001), x2, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x3, x3), x3)
-                    x3 := mulmod(mulmod(b, b, 0xffffffff00000001), x3, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x4, x4), x4)
-                    x4 := mulmod(mulmod(b, b, 0xffffffff00000001), x4, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x5, x5), x5)
-                    x5 := mulmod(mulmod(b, b, 0xffffffff00000001), x5, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x6, x6), x6)
-                    x6 := mulmod(mulmod(b, b, 0xffffffff00000001), x6, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x7, x7), x7)
-                    x7 := mulmod(mulmod(b, b, 0xffffffff00000001), x7, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x8, x8), x8)
-                    x8 := mulmod(mulmod(b, b, 0xffffffff00000001), x8, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x9, x9), x9)
-                    x9 := mulmod(mulmod(b, b, 0xffffffff00000001), x9, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x10, x10), x10)
-                    x10 := mulmod(mulmod(b, b, 0xffffffff00000001), x10, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x11, x11), x11)
-                    x11 := mulmod(mulmod(b, b, 0xffffffff00000001), x11, 0xffffffff00000001)
-                }
                 mstore(0x180, add(mul(x0, 0x88000000000000000028000000000000000019), add(mul(x1, 0x5000000000000000002200000000000000000f), add(mul(x2, 0x4400000000000000001e000000000000000029), add(mul(x3, 0x3c000000000000000052000000000000000010), add(mul(x4, 0xa4000000000000000020000000000000000002), add(mul(x5, 0x4000000000000000000400000000000000001c), add(mul(x6, 0x800000000000000003800000000000000000d), add(mul(x7, 0x7000000000000000001a00000000000000000d), add(mul(x8, 0x3400000000000000001a000000000000000027), add(mul(x9, 0x3400000000000000004e000000000000000012), add(mul(x10, 0x9c000000000000000024000000000000000022), add(mul(x11, 0x48000000000000000044000000000000000014), 0x1547d6c3ef9ec6100008173d245db2ee3c400f3c12fe54d5c653b)))))))))))))
                 mstore(0x1a0, add(mul(x0, 0x3400000000000000004e000000000000000012), add(mul(x1, 0x9c000000000000000024000000000000000022), add(mul(x2, 0x48000000000000000044000000000000000014), add(mul(x3, 0x88000000000000000028000000000000000011), add(mul(x4, 0x5000000000000000002200000000000000000f), add(mul(x5, 0x4400000000000000001e000000000000000029), add(mul(x6, 0x3c000000000000000052000000000000000010), add(mul(x7, 0xa4000000000000000020000000000000000002), add(mul(x8, 0x4000000000000000000400000000000000001c), add(mul(x9, 0x800000000000000003800000000000000000d), add(mul(x10, 0x7000000000000000001a00000000000000000d), add(mul(x11, 0x3400000000000000001a000000000000000027), 0x23ff65aefe72720740155da680e962c868c0025032aa7c4cb1811)))))))))))))
                 mstore(0x1c0, add(mul(x0, 0x800000000000000003800000000000000000d), add(mul(x1, 0x7000000000000000001a00000000000000000d), add(mul(x2, 0x3400000000000000001a000000000000000027), add(mul(x3, 0x3400000000000000004e000000000000000012), add(mul(x4, 0x9c000000000000000024000000000000000022), add(mul(x5, 0x48000000000000000044000000000000000014), add(mul(x6, 0x88000000000000000028000000000000000011), add(mul(x7, 0x5000000000000000002200000000000000000f), add(mul(x8, 0x4400000000000000001e000000000000000029), add(mul(x9, 0x3c000000000000000052000000000000000010), add(mul(x10, 0xa4000000000000000020000000000000000002), add(mul(x11, 0x4000000000000000000400000000000000001c), 0x1150f677d51db4f2c00fef2bc54bf22a8800070fc91eb5937085c)))))))))))))
                 {
                     let w := add(mul(x0, 0x3c000000000000000052000000000000000010), add(mul(x1, 0xa4000000000000000020000000000000000002), add(mul(x2, 0x4000000000000000000400000000000000001c), add(mul(x3, 0x800000000000000003800000000000000000d), add(mul(x4, 0x7000000000000000001a00000000000000000d), add(mul(x5, 0x3400000000000000001a000000000000000027), add(mul(x6, 0x3400000000000000004e000000000000000012), add(mul(x7, 0x9c000000000000000024000000000000000022), add(mul(x8, 0x48000000000000000044000000000000000014), add(mul(x9, 0x88000000000000000028000000000000000011), add(mul(x10, 0x5000000000000000002200000000000000000f), add(mul(x11, 0x4400000000000000001e000000000000000029), 0x2f237ed89ff9563f001bfa389fd7990247000f172d73e004fc90d))))))))))))
-                    x9 := and(w, 0x1ffffffffffffffffff)
-                    x10 := and(shr(73, w), 0x1ffffffffffffffffff)
-                    x11 := shr(146, w)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x9 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x10 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x11 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
                 }
                 {
                     let w := mload(0x1c0)
-                    x6 := and(w, 0x1ffffffffffffffffff)
-                    x7 := and(shr(73, w), 0x1ffffffffffffffffff)
-                    x8 := shr(146, w)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x6 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x7 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x8 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
                 }
                 {
                     let w := mload(0x1a0)
-                    x3 := and(w, 0x1ffffffffffffffffff)
-                    x4 := and(shr(73, w), 0x1ffffffffffffffffff)
-                    x5 := shr(146, w)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x3 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x4 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x5 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
                 }
                 {
                     let w := mload(0x180)
-                    x0 := and(w, 0x1ffffffffffffffffff)
-                    x1 := and(shr(73, w), 0x1ffffffffffffffffff)
-                    x2 := shr(146, w)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x0 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x1 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x2 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
                 }
                 // full round 29
-                {
-                    let b := mul(mul(x0, x0), x0)
-                    x0 := mulmod(mulmod(b, b, 0xffffffff00000001), x0, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x1, x1), x1)
-                    x1 := mulmod(mulmod(b, b, 0xffffffff00000001), x1, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x2, x2), x2)
-                    x2 := mulmod(mulmod(b, b, 0xffffffff00000001), x2, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x3, x3), x3)
-                    x3 := mulmod(mulmod(b, b, 0xffffffff00000001), x3, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x4, x4), x4)
-                    x4 := mulmod(mulmod(b, b, 0xffffffff00000001), x4, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x5, x5), x5)
-                    x5 := mulmod(mulmod(b, b, 0xffffffff00000001), x5, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x6, x6), x6)
-                    x6 := mulmod(mulmod(b, b, 0xffffffff00000001), x6, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x7, x7), x7)
-                    x7 := mulmod(mulmod(b, b, 0xffffffff00000001), x7, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x8, x8), x8)
-                    x8 := mulmod(mulmod(b, b, 0xffffffff00000001), x8, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x9, x9), x9)
-                    x9 := mulmod(mulmod(b, b, 0xffffffff00000001), x9, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x10, x10), x10)
-                    x10 := mulmod(mulmod(b, b, 0xffffffff00000001), x10, 0xffffffff00000001)
-                }
-                {
-                    let b := mul(mul(x11, x11), x11)
-                    x11 := mulmod(mulmod(b, b, 0xffffffff00000001), x11, 0xffffffff00000001)
-                }
                 mstore(0x180, add(mul(x0, 0x88000000000000000028000000000000000019), add(mul(x1, 0x5000000000000000002200000000000000000f), add(mul(x2, 0x4400000000000000001e000000000000000029), add(mul(x3, 0x3c000000000000000052000000000000000010), add(mul(x4, 0xa4000000000000000020000000000000000002), add(mul(x5, 0x4000000000000000000400000000000000001c), add(mul(x6, 0x800000000000000003800000000000000000d), add(mul(x7, 0x7000000000000000001a00000000000000000d), add(mul(x8, 0x3400000000000000001a000000000000000027), add(mul(x9, 0x3400000000000000004e000000000000000012), add(mul(x10, 0x9c000000000000000024000000000000000022), mul(x11, 0x48000000000000000044000000000000000014)))))))))))))
                 mstore(0x1a0, add(mul(x0, 0x3400000000000000004e000000000000000012), add(mul(x1, 0x9c000000000000000024000000000000000022), add(mul(x2, 0x48000000000000000044000000000000000014), add(mul(x3, 0x88000000000000000028000000000000000011), add(mul(x4, 0x5000000000000000002200000000000000000f), add(mul(x5, 0x4400000000000000001e000000000000000029), add(mul(x6, 0x3c000000000000000052000000000000000010), add(mul(x7, 0xa4000000000000000020000000000000000002), add(mul(x8, 0x4000000000000000000400000000000000001c), add(mul(x9, 0x800000000000000003800000000000000000d), add(mul(x10, 0x7000000000000000001a00000000000000000d), mul(x11, 0x3400000000000000001a000000000000000027)))))))))))))
                 mstore(0x1c0, add(mul(x0, 0x800000000000000003800000000000000000d), add(mul(x1, 0x7000000000000000001a00000000000000000d), add(mul(x2, 0x3400000000000000001a000000000000000027), add(mul(x3, 0x3400000000000000004e000000000000000012), add(mul(x4, 0x9c000000000000000024000000000000000022), add(mul(x5, 0x48000000000000000044000000000000000014), add(mul(x6, 0x88000000000000000028000000000000000011), add(mul(x7, 0x5000000000000000002200000000000000000f), add(mul(x8, 0x4400000000000000001e000000000000000029), add(mul(x9, 0x3c000000000000000052000000000000000010), add(mul(x10, 0xa4000000000000000020000000000000000002), mul(x11, 0x4000000000000000000400000000000000001c)))))))))))))
@@ -1111,11 +1001,16 @@ contract PoseidonGoldilocks {
             /// Digest bytes → four elements stored at `dst` (canonical or revert).
             function unpack(word, dst) {
                 let y := swapLanes(word)
-                for { let i := 0 } lt(i, 4) { i := add(i, 1) } {
-                    let e := and(shr(sub(192, mul(64, i)), y), 0xffffffffffffffff)
-                    if iszero(lt(e, 0xffffffff00000001)) { nonCanonical() }
-                    mstore(add(dst, mul(32, i)), e)
-                }
+                let e0 := shr(192, y)
+                let e1 := and(shr(128, y), 0xffffffffffffffff)
+                let e2 := and(shr(64, y), 0xffffffffffffffff)
+                let e3 := and(y, 0xffffffffffffffff)
+                if iszero(and(and(lt(e0, 0xffffffff00000001), lt(e1, 0xffffffff00000001)),
+                              and(lt(e2, 0xffffffff00000001), lt(e3, 0xffffffff00000001)))) { nonCanonical() }
+                mstore(dst, e0)
+                mstore(add(dst, 0x20), e1)
+                mstore(add(dst, 0x40), e2)
+                mstore(add(dst, 0x60), e3)
             }
             /// Four elements at `src` → digest bytes.
             function pack(src) -> word {
@@ -1165,27 +1060,23 @@ contract PoseidonGoldilocks {
                 let off := add(4, calldataload(0xa4))
                 let depth := calldataload(off)
                 if or(or(iszero(depth), gt(depth, 63)), shr(depth, index)) { badPath() }
-                // node at 0x300
-                load(4, 0x300, 4)
+                // The node is the first digest of the state (where perm() leaves its output).
+                load(4, 0x000, 4)
+                let sib := add(off, 0x20)
                 for { let l := 0 } lt(l, depth) { l := add(l, 1) } {
-                    let sib := calldataload(add(add(off, 0x20), mul(32, l)))
                     switch and(shr(l, index), 1)
                     case 0 {
-                        mstore(0x000, mload(0x300)) mstore(0x020, mload(0x320))
-                        mstore(0x040, mload(0x340)) mstore(0x060, mload(0x360))
-                        unpack(sib, 0x080)
+                        unpack(calldataload(add(sib, shl(5, l))), 0x080)
                     }
                     default {
-                        mstore(0x080, mload(0x300)) mstore(0x0a0, mload(0x320))
-                        mstore(0x0c0, mload(0x340)) mstore(0x0e0, mload(0x360))
-                        unpack(sib, 0x000)
+                        mstore(0x080, mload(0x000)) mstore(0x0a0, mload(0x020))
+                        mstore(0x0c0, mload(0x040)) mstore(0x0e0, mload(0x060))
+                        unpack(calldataload(add(sib, shl(5, l))), 0x000)
                     }
-                    zero(0x100, 4)
+                    mstore(0x100, 0) mstore(0x120, 0) mstore(0x140, 0) mstore(0x160, 0)
                     perm()
-                    mstore(0x300, mload(0x000)) mstore(0x320, mload(0x020))
-                    mstore(0x340, mload(0x040)) mstore(0x360, mload(0x060))
                 }
-                mstore(0, pack(0x300))
+                mstore(0, pack(0x000))
                 return(0, 0x20)
             }
             case 0xb9fc7cff {

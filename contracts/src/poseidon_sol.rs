@@ -16,10 +16,13 @@
 //!   and the lanes, unreduced, are the next S-box inputs.
 //! - Round 3's MDS, the first partial-round constant layer and plonky2's initial partial
 //!   matrix are one precomputed 12×12 matrix (outputs < 12·p² + p < 2^132).
-//! - Partial rounds in plonky2's fast form, with the rank-one update done first and the dot
-//!   product taken over the updated words (its state coefficient adjusted to
-//!   `mds00 − Σ_j ŵ_j·v_j` mod p), so no temporary is needed: words stay below
-//!   2^132 + 22·2^129 < 2^134, the new first word below 2^129 + 11·2^64·2^134 < 2^202.
+//! - Each S-box of rounds 1–3 and 27–29 is applied to its lane as the lane is extracted.
+//! - Partial rounds in plonky2's fast form, two at a time: `s = x0^7 + c`,
+//!   `d = mds00·s + Σ ŵ_j·x_j`, `s' = d^7 + c'`, then one update `x_j += s·v_j + s'·v'_j`
+//!   for both rounds, and the second dot product taken over the updated words (its state
+//!   coefficient adjusted to `mds00 − Σ_j ŵ'_j·v'_j` mod p). Words stay below
+//!   2^132 + 22·2^129 < 2^134, dot products below 2^129 + 11·2^64·2^134 < 2^202, reduced
+//!   once before their S-box.
 //!
 //! Memory layout inside the contract (it owns all of its memory: every entry point returns
 //! from assembly): state `S` at `0x000..0x180` (the permutation's input and output), scratch
@@ -35,6 +38,9 @@ use plonky2::hash::poseidon::{
 };
 
 type G = GoldilocksField;
+
+// The partial rounds are scheduled in pairs.
+const _: () = assert!(N_PARTIAL_ROUNDS.is_multiple_of(2));
 
 const S: usize = 0x000;
 const T: usize = 0x180;
@@ -113,29 +119,21 @@ impl Body {
         self.0.push(l.into());
     }
 
-    /// Full-round S-box of `x{i}`, optionally reducing it and/or adding a round constant
-    /// first (then the input is below 2^65; otherwise it is a lane below 2^73).
-    fn sbox(&mut self, i: usize, reduce: bool, constant: Option<u64>) {
+    /// S-box of `x{i}` after adding the round constant `c` (and reducing `x{i}` first if it
+    /// may exceed 2^64): the input is below 2^65.
+    fn sbox(&mut self, i: usize, reduce: bool, c: u64) {
+        let x = if reduce { format!("mod(x{i}, P)") } else { format!("x{i}") };
         self.line("{");
-        let mut y = format!("x{i}");
-        if reduce || constant.is_some() {
-            if reduce {
-                y = format!("mod({y}, P)");
-            }
-            if let Some(c) = constant {
-                y = format!("add({y}, {})", hex64(c));
-            }
-            self.line(format!("let y := {y}"));
-            y = "y".into();
-        }
-        self.line(format!("let b := mul(mul({y}, {y}), {y})"));
-        self.line(format!("x{i} := mulmod(mulmod(b, b, P), {y}, P)"));
+        self.line(format!("let y := add({x}, {})", hex64(c)));
+        self.line("let b := mul(mul(y, y), y)");
+        self.line(format!("x{i} := mulmod(mulmod(b, b, P), y, P)"));
         self.line("}");
     }
 
     /// The packed MDS layer of a full round on `x0..x11` (S-box outputs, < p), adding
-    /// `next` (the next round's constants) to the outputs; the last round instead reduces
-    /// them and stores them to the state memory. Words 0..2 go through scratch memory
+    /// `next` (the next round's constants) to the outputs and applying the next round's
+    /// S-boxes to the lanes as they are extracted; the last round instead reduces the
+    /// outputs and stores them to the state memory. Words 0..2 go through scratch memory
     /// (twelve state words and three packed words would not fit the reachable stack).
     fn mds(&mut self, next: Option<&[u64]>, last: bool) {
         let mask = format!("{:#x}", (1u128 << LANE_BITS) - 1);
@@ -173,7 +171,12 @@ impl Body {
                 if last {
                     self.line(format!("mstore({}, mod({lane}, P))", s(r)));
                 } else {
-                    self.line(format!("x{r} := {lane}"));
+                    // The next round's S-box, straight from the lane.
+                    self.line("{");
+                    self.line(format!("let y := {lane}"));
+                    self.line("let b := mul(mul(y, y), y)");
+                    self.line(format!("x{r} := mulmod(mulmod(b, b, P), y, P)"));
+                    self.line("}");
                 }
             }
             self.line("}");
@@ -210,17 +213,19 @@ fn perm(out: &mut String) {
         b.line(format!("let x{i} := mload({})", s(i)));
     }
     let mut round = 0;
-    for k in 0..HALF_N_FULL_ROUNDS {
-        b.line(format!("// full round {round}: S-boxes (round 0 adds its constants here)"));
-        for i in 0..n {
-            b.sbox(i, false, (k == 0).then(|| round_constants(round)[i]));
-        }
-        if k + 1 < HALF_N_FULL_ROUNDS {
-            b.line("// packed MDS, plus the next round's constants");
-            b.mds(Some(round_constants(round + 1)), false);
-        }
+    b.line("// full round 0: constants and S-boxes");
+    for i in 0..n {
+        b.sbox(i, false, round_constants(0)[i]);
+    }
+    for _ in 1..HALF_N_FULL_ROUNDS {
+        b.line(format!(
+            "// MDS of full round {round}, constants and S-boxes of full round {}",
+            round + 1
+        ));
+        b.mds(Some(round_constants(round + 1)), false);
         round += 1;
     }
+    round += 1;
     // Round 3's MDS, then the first partial constant layer and the initial matrix:
     // T_0 = (M·x)_0 + first_0, T_c = Σ_{r≥1} ((M·x)_r + first_r)·init[r-1][c-1] (c ≥ 1).
     b.line("// MDS of the last full round, first partial constants and initial matrix in one");
@@ -244,12 +249,21 @@ fn perm(out: &mut String) {
     for c in 1..n {
         b.line(format!("x{c} := mload({})", t(c)));
     }
-    let mds00 = fe(mds(0, 0));
-    for i in 0..N_PARTIAL_ROUNDS {
+    let mds00 = mds(0, 0);
+    // c0_i = mds00 − Σ_j ŵ_ij·v_ij: the coefficient of x0 when the dot product of round i
+    // is taken over words that already include round i's update.
+    let c0 = |i: usize| {
+        (1..n)
+            .fold(fe(mds00), |acc, j| acc - fe(w_hats[i][j - 1]) * fe(vs[i][j - 1]))
+            .to_canonical_u64()
+    };
+    for i in (0..N_PARTIAL_ROUNDS).step_by(2) {
         b.line(format!(
-            "// partial round {}: x0 ← x0^7 + c; x_j += x0·v_j; x0 ← c0·x0 + Σ ŵ_j·x_j",
-            round + i
+            "// partial rounds {} and {}: s = x0^7 + c; d = mds00·s + Σ ŵ_j·x_j; s' = d^7 + c';",
+            round + i,
+            round + i + 1
         ));
+        b.line("// x_j += s·v_j + s'·v'_j (one update for both rounds); x0 ← c0'·s' + Σ ŵ'_j·x_j");
         b.line("{");
         let y = if i == 0 {
             "x0"
@@ -260,33 +274,42 @@ fn perm(out: &mut String) {
         b.line(format!("let b := mul(mul({y}, {y}), {y})"));
         b.line(format!("x0 := add(mulmod(mulmod(b, b, P), {y}, P), {})", hex64(rc[i])));
         b.line("}");
-        for j in 1..n {
-            b.line(format!("x{j} := add(x{j}, mul(x0, {}))", hex64(vs[i][j - 1])));
-        }
-        let c0 = (1..n).fold(mds00, |acc, j| acc - fe(w_hats[i][j - 1]) * fe(vs[i][j - 1]));
-        let mut terms = vec![format!("mul(x0, {})", hex64(c0.to_canonical_u64()))];
+        b.line("{");
+        let mut terms = vec![format!("mul(x0, {mds00})")];
         terms.extend((1..n).map(|j| format!("mul(x{j}, {})", hex64(w_hats[i][j - 1]))));
+        b.line(format!("let d := {}", sum(&terms)));
+        b.line("{");
+        b.line("let y := mod(d, P)");
+        b.line("let b := mul(mul(y, y), y)");
+        b.line(format!("d := add(mulmod(mulmod(b, b, P), y, P), {})", hex64(rc[i + 1])));
+        b.line("}");
+        for j in 1..n {
+            b.line(format!(
+                "x{j} := add(x{j}, add(mul(x0, {}), mul(d, {})))",
+                hex64(vs[i][j - 1]),
+                hex64(vs[i + 1][j - 1])
+            ));
+        }
+        let mut terms = vec![format!("mul(d, {})", hex64(c0(i + 1)))];
+        terms.extend((1..n).map(|j| format!("mul(x{j}, {})", hex64(w_hats[i + 1][j - 1]))));
         b.line(format!("x0 := {}", sum(&terms)));
+        b.line("}");
     }
     round += N_PARTIAL_ROUNDS;
-    for k in 0..HALF_N_FULL_ROUNDS {
-        if k == 0 {
-            b.line(format!("// full round {round}: reduce, add the round constants, S-boxes"));
-        } else {
-            b.line(format!("// full round {round}: S-boxes"));
-        }
-        for i in 0..n {
-            b.sbox(i, k == 0, (k == 0).then(|| round_constants(round)[i]));
-        }
-        if k + 1 < HALF_N_FULL_ROUNDS {
-            b.line("// packed MDS, plus the next round's constants");
-            b.mds(Some(round_constants(round + 1)), false);
-        } else {
-            b.line("// packed MDS, reduced, into the state memory");
-            b.mds(None, true);
-        }
+    b.line(format!("// full round {round}: reduce, constants and S-boxes"));
+    for i in 0..n {
+        b.sbox(i, true, round_constants(round)[i]);
+    }
+    for _ in 1..HALF_N_FULL_ROUNDS {
+        b.line(format!(
+            "// MDS of full round {round}, constants and S-boxes of full round {}",
+            round + 1
+        ));
+        b.mds(Some(round_constants(round + 1)), false);
         round += 1;
     }
+    b.line(format!("// MDS of full round {round}, reduced, into the state memory"));
+    b.mds(None, true);
     out.push_str("            function perm() {\n");
     b.render(out, 16);
     out.push_str("            }\n");
@@ -375,11 +398,16 @@ contract PoseidonGoldilocks {{
             /// Digest bytes → four elements stored at `dst` (canonical or revert).
             function unpack(word, dst) {{
                 let y := swapLanes(word)
-                for {{ let i := 0 }} lt(i, 4) {{ i := add(i, 1) }} {{
-                    let e := and(shr(sub(192, mul(64, i)), y), 0xffffffffffffffff)
-                    if iszero(lt(e, 0xffffffff00000001)) {{ nonCanonical() }}
-                    mstore(add(dst, mul(32, i)), e)
-                }}
+                let e0 := shr(192, y)
+                let e1 := and(shr(128, y), 0xffffffffffffffff)
+                let e2 := and(shr(64, y), 0xffffffffffffffff)
+                let e3 := and(y, 0xffffffffffffffff)
+                if iszero(and(and(lt(e0, 0xffffffff00000001), lt(e1, 0xffffffff00000001)),
+                              and(lt(e2, 0xffffffff00000001), lt(e3, 0xffffffff00000001)))) {{ nonCanonical() }}
+                mstore(dst, e0)
+                mstore(add(dst, 0x20), e1)
+                mstore(add(dst, 0x40), e2)
+                mstore(add(dst, 0x60), e3)
             }}
             /// Four elements at `src` → digest bytes.
             function pack(src) -> word {{
@@ -429,27 +457,23 @@ contract PoseidonGoldilocks {{
                 let off := add(4, calldataload(0xa4))
                 let depth := calldataload(off)
                 if or(or(iszero(depth), gt(depth, 63)), shr(depth, index)) {{ badPath() }}
-                // node at 0x300
-                load(4, 0x300, 4)
+                // The node is the first digest of the state (where perm() leaves its output).
+                load(4, 0x000, 4)
+                let sib := add(off, 0x20)
                 for {{ let l := 0 }} lt(l, depth) {{ l := add(l, 1) }} {{
-                    let sib := calldataload(add(add(off, 0x20), mul(32, l)))
                     switch and(shr(l, index), 1)
                     case 0 {{
-                        mstore(0x000, mload(0x300)) mstore(0x020, mload(0x320))
-                        mstore(0x040, mload(0x340)) mstore(0x060, mload(0x360))
-                        unpack(sib, 0x080)
+                        unpack(calldataload(add(sib, shl(5, l))), 0x080)
                     }}
                     default {{
-                        mstore(0x080, mload(0x300)) mstore(0x0a0, mload(0x320))
-                        mstore(0x0c0, mload(0x340)) mstore(0x0e0, mload(0x360))
-                        unpack(sib, 0x000)
+                        mstore(0x080, mload(0x000)) mstore(0x0a0, mload(0x020))
+                        mstore(0x0c0, mload(0x040)) mstore(0x0e0, mload(0x060))
+                        unpack(calldataload(add(sib, shl(5, l))), 0x000)
                     }}
-                    zero(0x100, 4)
+                    mstore(0x100, 0) mstore(0x120, 0) mstore(0x140, 0) mstore(0x160, 0)
                     perm()
-                    mstore(0x300, mload(0x000)) mstore(0x320, mload(0x020))
-                    mstore(0x340, mload(0x040)) mstore(0x360, mload(0x060))
                 }}
-                mstore(0, pack(0x300))
+                mstore(0, pack(0x000))
                 return(0, 0x20)
             }}
             case {sel_to} {{
