@@ -10,7 +10,7 @@ pragma solidity 0.8.37;
 /// canonical are rejected. Digests cross the ABI as four elements, or as `bytes32` in the
 /// Rust `digest_to_bytes` form (each element 8 bytes little-endian, element 0 first).
 /// @dev A stand-alone contract whose entry points are all in assembly and return from it,
-/// so the permutation owns all memory (state at 0x000, lanes at 0x180). Call it through
+/// so the permutation owns all memory (state at 0x000, scratch at 0x180). Call it through
 /// `IPoseidonGoldilocks`.
 interface IPoseidonGoldilocks {
     /// The permutation of a 12-element state.
@@ -65,7 +65,7 @@ contract PoseidonGoldilocks {
                 let x9 := mload(0x120)
                 let x10 := mload(0x140)
                 let x11 := mload(0x160)
-                // full round 0
+                // full round 0: constants and S-boxes
                 {
                     let y := add(x0, 0xb585f766f2144405)
                     let b := mul(mul(y, y), y)
@@ -126,6 +126,7 @@ contract PoseidonGoldilocks {
                     let b := mul(mul(y, y), y)
                     x11 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
                 }
+                // MDS of full round 0, constants and S-boxes of full round 1
                 mstore(0x180, add(mul(x0, 0x88000000000000000028000000000000000019), add(mul(x1, 0x5000000000000000002200000000000000000f), add(mul(x2, 0x4400000000000000001e000000000000000029), add(mul(x3, 0x3c000000000000000052000000000000000010), add(mul(x4, 0xa4000000000000000020000000000000000002), add(mul(x5, 0x4000000000000000000400000000000000001c), add(mul(x6, 0x800000000000000003800000000000000000d), add(mul(x7, 0x7000000000000000001a00000000000000000d), add(mul(x8, 0x3400000000000000001a000000000000000027), add(mul(x9, 0x3400000000000000004e000000000000000012), add(mul(x10, 0x9c000000000000000024000000000000000022), add(mul(x11, 0x48000000000000000044000000000000000014), 0x30ee466b5257715d000b39a351483831caa0086287821f722c881)))))))))))))
                 mstore(0x1a0, add(mul(x0, 0x3400000000000000004e000000000000000012), add(mul(x1, 0x9c000000000000000024000000000000000022), add(mul(x2, 0x48000000000000000044000000000000000014), add(mul(x3, 0x88000000000000000028000000000000000011), add(mul(x4, 0x5000000000000000002200000000000000000f), add(mul(x5, 0x4400000000000000001e000000000000000029), add(mul(x6, 0x3c000000000000000052000000000000000010), add(mul(x7, 0xa4000000000000000020000000000000000002), add(mul(x8, 0x4000000000000000000400000000000000001c), add(mul(x9, 0x800000000000000003800000000000000000d), add(mul(x10, 0x7000000000000000001a00000000000000000d), add(mul(x11, 0x3400000000000000001a000000000000000027), 0x1b92903063cc302700061177a47b8a82d9800a484c4c5ef6a0781)))))))))))))
                 mstore(0x1c0, add(mul(x0, 0x800000000000000003800000000000000000d), add(mul(x1, 0x7000000000000000001a00000000000000000d), add(mul(x2, 0x3400000000000000001a000000000000000027), add(mul(x3, 0x3400000000000000004e000000000000000012), add(mul(x4, 0x9c000000000000000024000000000000000022), add(mul(x5, 0x48000000000000000044000000000000000014), add(mul(x6, 0x88000000000000000028000000000000000011), add(mul(x7, 0x5000000000000000002200000000000000000f), add(mul(x8, 0x4400000000000000001e000000000000000029), add(mul(x9, 0x3c000000000000000052000000000000000010), add(mul(x10, 0xa4000000000000000020000000000000000002), add(mul(x11, 0x4000000000000000000400000000000000001c), 0x3571dc63eff191fec01c6c18dc15c90de70009a2eedb70d8f8cfa)))))))))))))
@@ -201,7 +202,7 @@ contract PoseidonGoldilocks {
                         x2 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
                     }
                 }
-                // full round 1
+                // MDS of full round 1, constants and S-boxes of full round 2
                 mstore(0x180, add(mul(x0, 0x88000000000000000028000000000000000019), add(mul(x1, 0x5000000000000000002200000000000000000f), add(mul(x2, 0x4400000000000000001e000000000000000029), add(mul(x3, 0x3c000000000000000052000000000000000010), add(mul(x4, 0xa4000000000000000020000000000000000002), add(mul(x5, 0x4000000000000000000400000000000000001c), add(mul(x6, 0x800000000000000003800000000000000000d), add(mul(x7, 0x7000000000000000001a00000000000000000d), add(mul(x8, 0x3400000000000000001a000000000000000027), add(mul(x9, 0x3400000000000000004e000000000000000012), add(mul(x10, 0x9c000000000000000024000000000000000022), add(mul(x11, 0x48000000000000000044000000000000000014), 0x3df5c4fa018e4459401eadeda912b34c01a00e9fa634a21de0082)))))))))))))
                 mstore(0x1a0, add(mul(x0, 0x3400000000000000004e000000000000000012), add(mul(x1, 0x9c000000000000000024000000000000000022), add(mul(x2, 0x48000000000000000044000000000000000014), add(mul(x3, 0x88000000000000000028000000000000000011), add(mul(x4, 0x5000000000000000002200000000000000000f), add(mul(x5, 0x4400000000000000001e000000000000000029), add(mul(x6, 0x3c000000000000000052000000000000000010), add(mul(x7, 0xa4000000000000000020000000000000000002), add(mul(x8, 0x4000000000000000000400000000000000001c), add(mul(x9, 0x800000000000000003800000000000000000d), add(mul(x10, 0x7000000000000000001a00000000000000000d), add(mul(x11, 0x3400000000000000001a000000000000000027), 0x2b14767d7f3e14d78015ad00bc1c6165914008297132b32825daf)))))))))))))
                 mstore(0x1c0, add(mul(x0, 0x800000000000000003800000000000000000d), add(mul(x1, 0x7000000000000000001a00000000000000000d), add(mul(x2, 0x3400000000000000001a000000000000000027), add(mul(x3, 0x3400000000000000004e000000000000000012), add(mul(x4, 0x9c000000000000000024000000000000000022), add(mul(x5, 0x48000000000000000044000000000000000014), add(mul(x6, 0x88000000000000000028000000000000000011), add(mul(x7, 0x5000000000000000002200000000000000000f), add(mul(x8, 0x4400000000000000001e000000000000000029), add(mul(x9, 0x3c000000000000000052000000000000000010), add(mul(x10, 0xa4000000000000000020000000000000000002), add(mul(x11, 0x4000000000000000000400000000000000001c), 0x19aef4c39b383960c00af42aa182216608200502ad7dc18c2ad87)))))))))))))
@@ -277,7 +278,7 @@ contract PoseidonGoldilocks {
                         x2 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
                     }
                 }
-                // full round 2
+                // MDS of full round 2, constants and S-boxes of full round 3
                 mstore(0x180, add(mul(x0, 0x88000000000000000028000000000000000019), add(mul(x1, 0x5000000000000000002200000000000000000f), add(mul(x2, 0x4400000000000000001e000000000000000029), add(mul(x3, 0x3c000000000000000052000000000000000010), add(mul(x4, 0xa4000000000000000020000000000000000002), add(mul(x5, 0x4000000000000000000400000000000000001c), add(mul(x6, 0x800000000000000003800000000000000000d), add(mul(x7, 0x7000000000000000001a00000000000000000d), add(mul(x8, 0x3400000000000000001a000000000000000027), add(mul(x9, 0x3400000000000000004e000000000000000012), add(mul(x10, 0x9c000000000000000024000000000000000022), add(mul(x11, 0x48000000000000000044000000000000000014), 0x6757b8abe0bb07000e1ce83d7fdd2cb0c0092a756e67e2b9413)))))))))))))
                 mstore(0x1a0, add(mul(x0, 0x3400000000000000004e000000000000000012), add(mul(x1, 0x9c000000000000000024000000000000000022), add(mul(x2, 0x48000000000000000044000000000000000014), add(mul(x3, 0x88000000000000000028000000000000000011), add(mul(x4, 0x5000000000000000002200000000000000000f), add(mul(x5, 0x4400000000000000001e000000000000000029), add(mul(x6, 0x3c000000000000000052000000000000000010), add(mul(x7, 0xa4000000000000000020000000000000000002), add(mul(x8, 0x4000000000000000000400000000000000001c), add(mul(x9, 0x800000000000000003800000000000000000d), add(mul(x10, 0x7000000000000000001a00000000000000000d), add(mul(x11, 0x3400000000000000001a000000000000000027), 0x1877d45ee1a9190e400f9e82d9fcfc29942006f6f2ed772466352)))))))))))))
                 mstore(0x1c0, add(mul(x0, 0x800000000000000003800000000000000000d), add(mul(x1, 0x7000000000000000001a00000000000000000d), add(mul(x2, 0x3400000000000000001a000000000000000027), add(mul(x3, 0x3400000000000000004e000000000000000012), add(mul(x4, 0x9c000000000000000024000000000000000022), add(mul(x5, 0x48000000000000000044000000000000000014), add(mul(x6, 0x88000000000000000028000000000000000011), add(mul(x7, 0x5000000000000000002200000000000000000f), add(mul(x8, 0x4400000000000000001e000000000000000029), add(mul(x9, 0x3c000000000000000052000000000000000010), add(mul(x10, 0xa4000000000000000020000000000000000002), add(mul(x11, 0x4000000000000000000400000000000000001c), 0x3a2f8f976a010f95c00972b369173820e660085dc499b11d77b75)))))))))))))
@@ -353,8 +354,8 @@ contract PoseidonGoldilocks {
                         x2 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
                     }
                 }
-                // full round 3
-                // MDS of round 3, first partial-round constants and initial matrix, combined
+                // MDS of the last full round, first partial constants and initial matrix in one
+                // 12×12 product: T_c < 12·p² + p < 2^132 (T_1..T_11 via scratch), T_0 < 2^73
                 mstore(0x2e0, add(mul(x0, 0xe3ef40eacc6ff78d), add(mul(x1, 0x6fadc9347faeee81), add(mul(x2, 0x9b6e5164ed35d878), add(mul(x3, 0x17f9202c16676b2f), add(mul(x4, 0xeb4c0ce280c3e935), add(mul(x5, 0x66c8bab2096cfd38), add(mul(x6, 0x59ccc4d5184bc93a), add(mul(x7, 0x605a82c52b5ad2f1), add(mul(x8, 0x727eca45c8d7bb71), add(mul(x9, 0x7a5cf5b7b922e946), add(mul(x10, 0x819f2c14a8366b1f), add(mul(x11, 0x817bd8a7869ed1b5), 0x2f9bbff67c36e561)))))))))))))
                 mstore(0x2c0, add(mul(x0, 0x72af70cdcb99214f), add(mul(x1, 0x9b6e5164ed35d878), add(mul(x2, 0x97f9b7d2cfc2ade5), add(mul(x3, 0xe95c10ae32e05085), add(mul(x4, 0x2c4916605e3dea58), add(mul(x5, 0xa6fdb8ebccc51667), add(mul(x6, 0x3743057c07a5dbfa), add(mul(x7, 0xe6fdf23648931b99), add(mul(x8, 0xde2a0516f8c9d943), add(mul(x9, 0xfa9db0de2d852e7a), add(mul(x10, 0x2dc10fce3233f443), add(mul(x11, 0xd267254bea1097f4), 0x005b2c6ffb118be4)))))))))))))
                 mstore(0x2a0, add(mul(x0, 0xfb9373c8481e0f0d), add(mul(x1, 0x17f9202c16676b2f), add(mul(x2, 0xe95c10ae32e05085), add(mul(x3, 0x62ecbe05e02433fc), add(mul(x4, 0x81c44e9699915693), add(mul(x5, 0x63c9679d8572a867), add(mul(x6, 0x462269e4b04620a5), add(mul(x7, 0xd499fcbf63fbd266), add(mul(x8, 0xe04ea1957ad8305c), add(mul(x9, 0x383dd77e07998487), add(mul(x10, 0xdb6945a20d277091), add(mul(x11, 0x60c33ebd1e023f0a), 0x687d9dd5d32ac249)))))))))))))
@@ -378,7 +379,8 @@ contract PoseidonGoldilocks {
                 x9 := mload(0x2a0)
                 x10 := mload(0x2c0)
                 x11 := mload(0x2e0)
-                // partial rounds 4, 5
+                // partial rounds 4 and 5: s = x0^7 + c; d = mds00·s + Σ ŵ_j·x_j; s' = d^7 + c';
+                // x_j += s·v_j + s'·v'_j (one update for both rounds); x0 ← c0'·s' + Σ ŵ'_j·x_j
                 {
                     let b := mul(mul(x0, x0), x0)
                     x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), x0, 0xffffffff00000001), 0x74cb2e819ae421ab)
@@ -403,7 +405,8 @@ contract PoseidonGoldilocks {
                     x11 := add(x11, add(mul(x0, 0x3ee8011c2b37f77c), mul(d, 0x2bbf0ed7b657acb3)))
                     x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0x673655aae8be5a8b), add(mul(x2, 0xd510fe714f39fa10), add(mul(x3, 0x2c68a099b51c9e73), add(mul(x4, 0xa667bfa9aa96999d), add(mul(x5, 0x4d67e72f063e2108), add(mul(x6, 0xf84dde3e6acda179), add(mul(x7, 0x40f9cc8c08f80981), add(mul(x8, 0x5ead032050097142), add(mul(x9, 0x6591b02092d671bb), add(mul(x10, 0x00e18c71963dd1b7), mul(x11, 0x8a21bcd24a14218a))))))))))))
                 }
-                // partial rounds 6, 7
+                // partial rounds 6 and 7: s = x0^7 + c; d = mds00·s + Σ ŵ_j·x_j; s' = d^7 + c';
+                // x_j += s·v_j + s'·v'_j (one update for both rounds); x0 ← c0'·s' + Σ ŵ'_j·x_j
                 {
                     let y := mod(x0, 0xffffffff00000001)
                     let b := mul(mul(y, y), y)
@@ -429,7 +432,8 @@ contract PoseidonGoldilocks {
                     x11 := add(x11, add(mul(x0, 0xa752061c4f33b8cf), mul(d, 0x8f7851650eca21a5)))
                     x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0xc5b85bab9e5b3869), add(mul(x2, 0x45245258aec51cf7), add(mul(x3, 0x16e6b8e68b931830), add(mul(x4, 0xe2ae0f051418112c), add(mul(x5, 0x0470e26a0093a65b), add(mul(x6, 0x6bef71973a8146ed), add(mul(x7, 0x119265be51812daf), add(mul(x8, 0xb0be7356254bea2e), add(mul(x9, 0x8584defff7589bd7), add(mul(x10, 0x3c5fe4aeb1fb52ba), mul(x11, 0x9e7cd88acf543a5e))))))))))))
                 }
-                // partial rounds 8, 9
+                // partial rounds 8 and 9: s = x0^7 + c; d = mds00·s + Σ ŵ_j·x_j; s' = d^7 + c';
+                // x_j += s·v_j + s'·v'_j (one update for both rounds); x0 ← c0'·s' + Σ ŵ'_j·x_j
                 {
                     let y := mod(x0, 0xffffffff00000001)
                     let b := mul(mul(y, y), y)
@@ -455,7 +459,8 @@ contract PoseidonGoldilocks {
                     x11 := add(x11, add(mul(x0, 0xaae4438c877ea8f4), mul(d, 0xcbb8bbaa3810babf)))
                     x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0x94b06183acb715cc), add(mul(x2, 0x500392ed0d431137), add(mul(x3, 0x861cc95ad5c86323), add(mul(x4, 0x05830a443f86c4ac), add(mul(x5, 0x3b68225874a20a7c), add(mul(x6, 0x10b3309838e236fb), add(mul(x7, 0x9b77fc8bcd559e2c), add(mul(x8, 0xbdecf5e0cb9cb213), add(mul(x9, 0x30276f1221ace5fa), add(mul(x10, 0x7935dd342764a144), mul(x11, 0xeac6db520bb03708))))))))))))
                 }
-                // partial rounds 10, 11
+                // partial rounds 10 and 11: s = x0^7 + c; d = mds00·s + Σ ŵ_j·x_j; s' = d^7 + c';
+                // x_j += s·v_j + s'·v'_j (one update for both rounds); x0 ← c0'·s' + Σ ŵ'_j·x_j
                 {
                     let y := mod(x0, 0xffffffff00000001)
                     let b := mul(mul(y, y), y)
@@ -481,7 +486,8 @@ contract PoseidonGoldilocks {
                     x11 := add(x11, add(mul(x0, 0x514d4ba49c2b14fe), mul(d, 0xe3260ba93d23540a)))
                     x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0xec3fabc192b01799), add(mul(x2, 0x382b38cee8ee5375), add(mul(x3, 0x3bfb6c3f0e616572), add(mul(x4, 0x514abd0cf6c7bc86), add(mul(x5, 0x47521b1361dcc546), add(mul(x6, 0x178093843f863d14), add(mul(x7, 0xad1003c5d28918e7), add(mul(x8, 0x738450e42495bc81), add(mul(x9, 0xaf947c59af5e4047), add(mul(x10, 0x4653fb0685084ef2), mul(x11, 0x057fde2062ae35bf))))))))))))
                 }
-                // partial rounds 12, 13
+                // partial rounds 12 and 13: s = x0^7 + c; d = mds00·s + Σ ŵ_j·x_j; s' = d^7 + c';
+                // x_j += s·v_j + s'·v'_j (one update for both rounds); x0 ← c0'·s' + Σ ŵ'_j·x_j
                 {
                     let y := mod(x0, 0xffffffff00000001)
                     let b := mul(mul(y, y), y)
@@ -507,7 +513,8 @@ contract PoseidonGoldilocks {
                     x11 := add(x11, add(mul(x0, 0x0e174929433c5505), mul(d, 0xdb5eadbbec18de5d)))
                     x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0x7de38bae084da92d), add(mul(x2, 0x5b848442237e8a9b), add(mul(x3, 0xf6c705da84d57310), add(mul(x4, 0x31e6a4bdb6a49017), add(mul(x5, 0x889489706e5c5c0f), add(mul(x6, 0x0e4a205459692a1b), add(mul(x7, 0xbac3fa75ee26f299), add(mul(x8, 0x5f5894f4057d755e), add(mul(x9, 0xb0dc3ecd724bb076), add(mul(x10, 0x5e34d8554a6452ba), mul(x11, 0x04f78fd8c1fdcc5f))))))))))))
                 }
-                // partial rounds 14, 15
+                // partial rounds 14 and 15: s = x0^7 + c; d = mds00·s + Σ ŵ_j·x_j; s' = d^7 + c';
+                // x_j += s·v_j + s'·v'_j (one update for both rounds); x0 ← c0'·s' + Σ ŵ'_j·x_j
                 {
                     let y := mod(x0, 0xffffffff00000001)
                     let b := mul(mul(y, y), y)
@@ -533,7 +540,8 @@ contract PoseidonGoldilocks {
                     x11 := add(x11, add(mul(x0, 0xe1197454db2e0dd9), mul(d, 0xe80a7cde3d4ac526)))
                     x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0x16b9774801ac44a0), add(mul(x2, 0x3cb8411e786d3c8e), add(mul(x3, 0xa86e9cf505072491), add(mul(x4, 0x0178928152e109ae), add(mul(x5, 0x5317b905a6e1ab7b), add(mul(x6, 0xda20b3be7f53d59f), add(mul(x7, 0xcb97dedecebee9ad), add(mul(x8, 0x4bd545218c59f58d), add(mul(x9, 0x77dc8d856c05a44a), add(mul(x10, 0x87948589e4f243fd), mul(x11, 0x7e5217af969952c2))))))))))))
                 }
-                // partial rounds 16, 17
+                // partial rounds 16 and 17: s = x0^7 + c; d = mds00·s + Σ ŵ_j·x_j; s' = d^7 + c';
+                // x_j += s·v_j + s'·v'_j (one update for both rounds); x0 ← c0'·s' + Σ ŵ'_j·x_j
                 {
                     let y := mod(x0, 0xffffffff00000001)
                     let b := mul(mul(y, y), y)
@@ -559,7 +567,8 @@ contract PoseidonGoldilocks {
                     x11 := add(x11, add(mul(x0, 0xeab75ca7c918e4ef), mul(d, 0xf0dfcbe7653ff787)))
                     x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0xa8cedbff1813d3a7), add(mul(x2, 0x50dcaee0fd27d164), add(mul(x3, 0xf1cb02417e23bd82), add(mul(x4, 0xfaf322786e2abe8b), add(mul(x5, 0x937a4315beb5d9b6), add(mul(x6, 0x1b18992921a11d85), add(mul(x7, 0x7d66c4368b3c497b), add(mul(x8, 0x0e7946317a6b4e99), add(mul(x9, 0xbe4430134182978b), add(mul(x10, 0x3771e82493ab262d), mul(x11, 0xa671690d8095ce82))))))))))))
                 }
-                // partial rounds 18, 19
+                // partial rounds 18 and 19: s = x0^7 + c; d = mds00·s + Σ ŵ_j·x_j; s' = d^7 + c';
+                // x_j += s·v_j + s'·v'_j (one update for both rounds); x0 ← c0'·s' + Σ ŵ'_j·x_j
                 {
                     let y := mod(x0, 0xffffffff00000001)
                     let b := mul(mul(y, y), y)
@@ -585,7 +594,8 @@ contract PoseidonGoldilocks {
                     x11 := add(x11, add(mul(x0, 0x0bf50db2f8d6ce31), mul(d, 0x000d10e5b22b11d1)))
                     x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0xeec24b15a06b53fe), add(mul(x2, 0xc8a7aa07c5633533), add(mul(x3, 0xefe9c6fa4311ad51), add(mul(x4, 0xb9173f13977109a1), add(mul(x5, 0x69ce43c9cc94aedc), add(mul(x6, 0xecf623c9cd118815), add(mul(x7, 0x28625def198c33c7), add(mul(x8, 0xccfc5f7de5c3636a), add(mul(x9, 0xf5e6c40f1621c299), add(mul(x10, 0xcec0e58c34cb64b1), mul(x11, 0xa868ea113387939f))))))))))))
                 }
-                // partial rounds 20, 21
+                // partial rounds 20 and 21: s = x0^7 + c; d = mds00·s + Σ ŵ_j·x_j; s' = d^7 + c';
+                // x_j += s·v_j + s'·v'_j (one update for both rounds); x0 ← c0'·s' + Σ ŵ'_j·x_j
                 {
                     let y := mod(x0, 0xffffffff00000001)
                     let b := mul(mul(y, y), y)
@@ -611,7 +621,8 @@ contract PoseidonGoldilocks {
                     x11 := add(x11, add(mul(x0, 0x00000e4690c96af1), mul(d, 0x0000000fa460f6d1)))
                     x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0xc15acf44759545a3), add(mul(x2, 0xcbfdcf39869719d4), add(mul(x3, 0x33f62042e2f80225), add(mul(x4, 0x2599c5ead81d8fa3), add(mul(x5, 0x0b306cb6c1d7c8d0), add(mul(x6, 0x658c80d3df3729b1), add(mul(x7, 0xe8d1b2b21b41429c), add(mul(x8, 0xa1b67f09d4b3ccb8), add(mul(x9, 0x0e1adf8b84437180), add(mul(x10, 0x0d593a5e584af47b), mul(x11, 0xa023d94c56e151c7))))))))))))
                 }
-                // partial rounds 22, 23
+                // partial rounds 22 and 23: s = x0^7 + c; d = mds00·s + Σ ŵ_j·x_j; s' = d^7 + c';
+                // x_j += s·v_j + s'·v'_j (one update for both rounds); x0 ← c0'·s' + Σ ŵ'_j·x_j
                 {
                     let y := mod(x0, 0xffffffff00000001)
                     let b := mul(mul(y, y), y)
@@ -637,7 +648,8 @@ contract PoseidonGoldilocks {
                     x11 := add(x11, add(mul(x0, 0x0000000010f625d1), mul(d, 0x0000000000128961)))
                     x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0x81d1ae8cc50240f3), add(mul(x2, 0xf4c77a079a4607d7), add(mul(x3, 0xed446b2315e3efc1), add(mul(x4, 0x0b0a6b70915178c3), add(mul(x5, 0xb11ff3e089f15d9a), add(mul(x6, 0x1d4dba0b7ae9cc18), add(mul(x7, 0x65d74e2f43b48d05), add(mul(x8, 0xa2df8c6b8ae0804a), add(mul(x9, 0xa4e6f0a8c33348a6), add(mul(x10, 0xc0a26efc7be5669b), mul(x11, 0xa6b6582c547d0d60))))))))))))
                 }
-                // partial rounds 24, 25
+                // partial rounds 24 and 25: s = x0^7 + c; d = mds00·s + Σ ŵ_j·x_j; s' = d^7 + c';
+                // x_j += s·v_j + s'·v'_j (one update for both rounds); x0 ← c0'·s' + Σ ŵ'_j·x_j
                 {
                     let y := mod(x0, 0xffffffff00000001)
                     let b := mul(mul(y, y), y)
@@ -663,7 +675,7 @@ contract PoseidonGoldilocks {
                     x11 := add(x11, add(mul(x0, 0x00000000000015c9), mul(d, 0x000000000000000f)))
                     x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0x3abeb80def61cc85), add(mul(x2, 0x9d19c9dd4eac4133), add(mul(x3, 0x075a652d9641a985), add(mul(x4, 0x9daf69ae1b67e667), add(mul(x5, 0x364f71da77920a18), add(mul(x6, 0x50bd769f745c95b1), add(mul(x7, 0xf223d1180dbbf3fc), add(mul(x8, 0x2f885e584e04aa99), add(mul(x9, 0xb69a0fa70aea684a), add(mul(x10, 0x09584acaa6e062a0), mul(x11, 0x0bc051640145b19b))))))))))))
                 }
-                // full round 26
+                // full round 26: reduce, constants and S-boxes
                 {
                     let y := add(mod(x0, 0xffffffff00000001), 0x475cd3205a3bdcde)
                     let b := mul(mul(y, y), y)
@@ -724,6 +736,7 @@ contract PoseidonGoldilocks {
                     let b := mul(mul(y, y), y)
                     x11 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
                 }
+                // MDS of full round 26, constants and S-boxes of full round 27
                 mstore(0x180, add(mul(x0, 0x88000000000000000028000000000000000019), add(mul(x1, 0x5000000000000000002200000000000000000f), add(mul(x2, 0x4400000000000000001e000000000000000029), add(mul(x3, 0x3c000000000000000052000000000000000010), add(mul(x4, 0xa4000000000000000020000000000000000002), add(mul(x5, 0x4000000000000000000400000000000000001c), add(mul(x6, 0x800000000000000003800000000000000000d), add(mul(x7, 0x7000000000000000001a00000000000000000d), add(mul(x8, 0x3400000000000000001a000000000000000027), add(mul(x9, 0x3400000000000000004e000000000000000012), add(mul(x10, 0x9c000000000000000024000000000000000022), add(mul(x11, 0x48000000000000000044000000000000000014), 0x109d1e9c9179fea1000df21fe76d4cbe21000e70201e960cb78b8)))))))))))))
                 mstore(0x1a0, add(mul(x0, 0x3400000000000000004e000000000000000012), add(mul(x1, 0x9c000000000000000024000000000000000022), add(mul(x2, 0x48000000000000000044000000000000000014), add(mul(x3, 0x88000000000000000028000000000000000011), add(mul(x4, 0x5000000000000000002200000000000000000f), add(mul(x5, 0x4400000000000000001e000000000000000029), add(mul(x6, 0x3c000000000000000052000000000000000010), add(mul(x7, 0xa4000000000000000020000000000000000002), add(mul(x8, 0x4000000000000000000400000000000000001c), add(mul(x9, 0x800000000000000003800000000000000000d), add(mul(x10, 0x7000000000000000001a00000000000000000d), add(mul(x11, 0x3400000000000000001a000000000000000027), 0xe65b39cf760cb07000390da4cbe2aea19a00d1f507e43ab749b2)))))))))))))
                 mstore(0x1c0, add(mul(x0, 0x800000000000000003800000000000000000d), add(mul(x1, 0x7000000000000000001a00000000000000000d), add(mul(x2, 0x3400000000000000001a000000000000000027), add(mul(x3, 0x3400000000000000004e000000000000000012), add(mul(x4, 0x9c000000000000000024000000000000000022), add(mul(x5, 0x48000000000000000044000000000000000014), add(mul(x6, 0x88000000000000000028000000000000000011), add(mul(x7, 0x5000000000000000002200000000000000000f), add(mul(x8, 0x4400000000000000001e000000000000000029), add(mul(x9, 0x3c000000000000000052000000000000000010), add(mul(x10, 0xa4000000000000000020000000000000000002), add(mul(x11, 0x4000000000000000000400000000000000001c), 0x27a72f5e058a3f16c01741bd8e2064abba8008e7fba02983224bd)))))))))))))
@@ -799,7 +812,7 @@ contract PoseidonGoldilocks {
                         x2 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
                     }
                 }
-                // full round 27
+                // MDS of full round 27, constants and S-boxes of full round 28
                 mstore(0x180, add(mul(x0, 0x88000000000000000028000000000000000019), add(mul(x1, 0x5000000000000000002200000000000000000f), add(mul(x2, 0x4400000000000000001e000000000000000029), add(mul(x3, 0x3c000000000000000052000000000000000010), add(mul(x4, 0xa4000000000000000020000000000000000002), add(mul(x5, 0x4000000000000000000400000000000000001c), add(mul(x6, 0x800000000000000003800000000000000000d), add(mul(x7, 0x7000000000000000001a00000000000000000d), add(mul(x8, 0x3400000000000000001a000000000000000027), add(mul(x9, 0x3400000000000000004e000000000000000012), add(mul(x10, 0x9c000000000000000024000000000000000022), add(mul(x11, 0x48000000000000000044000000000000000014), 0x8c2f2a3d37c1510014792bd5d84895460007be5b9ffda905e1c)))))))))))))
                 mstore(0x1a0, add(mul(x0, 0x3400000000000000004e000000000000000012), add(mul(x1, 0x9c000000000000000024000000000000000022), add(mul(x2, 0x48000000000000000044000000000000000014), add(mul(x3, 0x88000000000000000028000000000000000011), add(mul(x4, 0x5000000000000000002200000000000000000f), add(mul(x5, 0x4400000000000000001e000000000000000029), add(mul(x6, 0x3c000000000000000052000000000000000010), add(mul(x7, 0xa4000000000000000020000000000000000002), add(mul(x8, 0x4000000000000000000400000000000000001c), add(mul(x9, 0x800000000000000003800000000000000000d), add(mul(x10, 0x7000000000000000001a00000000000000000d), add(mul(x11, 0x3400000000000000001a000000000000000027), 0xdd8ad66a2ba0fbe8002cdf8198871478e4004135c2bebfe148c6)))))))))))))
                 mstore(0x1c0, add(mul(x0, 0x800000000000000003800000000000000000d), add(mul(x1, 0x7000000000000000001a00000000000000000d), add(mul(x2, 0x3400000000000000001a000000000000000027), add(mul(x3, 0x3400000000000000004e000000000000000012), add(mul(x4, 0x9c000000000000000024000000000000000022), add(mul(x5, 0x48000000000000000044000000000000000014), add(mul(x6, 0x88000000000000000028000000000000000011), add(mul(x7, 0x5000000000000000002200000000000000000f), add(mul(x8, 0x4400000000000000001e000000000000000029), add(mul(x9, 0x3c000000000000000052000000000000000010), add(mul(x10, 0xa4000000000000000020000000000000000002), add(mul(x11, 0x4000000000000000000400000000000000001c), 0x2033bf4adf667fe0c00548816a34928bdca00e8928a4c89114750)))))))))))))
@@ -875,7 +888,7 @@ contract PoseidonGoldilocks {
                         x2 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
                     }
                 }
-                // full round 28
+                // MDS of full round 28, constants and S-boxes of full round 29
                 mstore(0x180, add(mul(x0, 0x88000000000000000028000000000000000019), add(mul(x1, 0x5000000000000000002200000000000000000f), add(mul(x2, 0x4400000000000000001e000000000000000029), add(mul(x3, 0x3c000000000000000052000000000000000010), add(mul(x4, 0xa4000000000000000020000000000000000002), add(mul(x5, 0x4000000000000000000400000000000000001c), add(mul(x6, 0x800000000000000003800000000000000000d), add(mul(x7, 0x7000000000000000001a00000000000000000d), add(mul(x8, 0x3400000000000000001a000000000000000027), add(mul(x9, 0x3400000000000000004e000000000000000012), add(mul(x10, 0x9c000000000000000024000000000000000022), add(mul(x11, 0x48000000000000000044000000000000000014), 0x1547d6c3ef9ec6100008173d245db2ee3c400f3c12fe54d5c653b)))))))))))))
                 mstore(0x1a0, add(mul(x0, 0x3400000000000000004e000000000000000012), add(mul(x1, 0x9c000000000000000024000000000000000022), add(mul(x2, 0x48000000000000000044000000000000000014), add(mul(x3, 0x88000000000000000028000000000000000011), add(mul(x4, 0x5000000000000000002200000000000000000f), add(mul(x5, 0x4400000000000000001e000000000000000029), add(mul(x6, 0x3c000000000000000052000000000000000010), add(mul(x7, 0xa4000000000000000020000000000000000002), add(mul(x8, 0x4000000000000000000400000000000000001c), add(mul(x9, 0x800000000000000003800000000000000000d), add(mul(x10, 0x7000000000000000001a00000000000000000d), add(mul(x11, 0x3400000000000000001a000000000000000027), 0x23ff65aefe72720740155da680e962c868c0025032aa7c4cb1811)))))))))))))
                 mstore(0x1c0, add(mul(x0, 0x800000000000000003800000000000000000d), add(mul(x1, 0x7000000000000000001a00000000000000000d), add(mul(x2, 0x3400000000000000001a000000000000000027), add(mul(x3, 0x3400000000000000004e000000000000000012), add(mul(x4, 0x9c000000000000000024000000000000000022), add(mul(x5, 0x48000000000000000044000000000000000014), add(mul(x6, 0x88000000000000000028000000000000000011), add(mul(x7, 0x5000000000000000002200000000000000000f), add(mul(x8, 0x4400000000000000001e000000000000000029), add(mul(x9, 0x3c000000000000000052000000000000000010), add(mul(x10, 0xa4000000000000000020000000000000000002), add(mul(x11, 0x4000000000000000000400000000000000001c), 0x1150f677d51db4f2c00fef2bc54bf22a8800070fc91eb5937085c)))))))))))))
@@ -951,7 +964,7 @@ contract PoseidonGoldilocks {
                         x2 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
                     }
                 }
-                // full round 29
+                // MDS of full round 29, reduced, into the state memory
                 mstore(0x180, add(mul(x0, 0x88000000000000000028000000000000000019), add(mul(x1, 0x5000000000000000002200000000000000000f), add(mul(x2, 0x4400000000000000001e000000000000000029), add(mul(x3, 0x3c000000000000000052000000000000000010), add(mul(x4, 0xa4000000000000000020000000000000000002), add(mul(x5, 0x4000000000000000000400000000000000001c), add(mul(x6, 0x800000000000000003800000000000000000d), add(mul(x7, 0x7000000000000000001a00000000000000000d), add(mul(x8, 0x3400000000000000001a000000000000000027), add(mul(x9, 0x3400000000000000004e000000000000000012), add(mul(x10, 0x9c000000000000000024000000000000000022), mul(x11, 0x48000000000000000044000000000000000014)))))))))))))
                 mstore(0x1a0, add(mul(x0, 0x3400000000000000004e000000000000000012), add(mul(x1, 0x9c000000000000000024000000000000000022), add(mul(x2, 0x48000000000000000044000000000000000014), add(mul(x3, 0x88000000000000000028000000000000000011), add(mul(x4, 0x5000000000000000002200000000000000000f), add(mul(x5, 0x4400000000000000001e000000000000000029), add(mul(x6, 0x3c000000000000000052000000000000000010), add(mul(x7, 0xa4000000000000000020000000000000000002), add(mul(x8, 0x4000000000000000000400000000000000001c), add(mul(x9, 0x800000000000000003800000000000000000d), add(mul(x10, 0x7000000000000000001a00000000000000000d), mul(x11, 0x3400000000000000001a000000000000000027)))))))))))))
                 mstore(0x1c0, add(mul(x0, 0x800000000000000003800000000000000000d), add(mul(x1, 0x7000000000000000001a00000000000000000d), add(mul(x2, 0x3400000000000000001a000000000000000027), add(mul(x3, 0x3400000000000000004e000000000000000012), add(mul(x4, 0x9c000000000000000024000000000000000022), add(mul(x5, 0x48000000000000000044000000000000000014), add(mul(x6, 0x88000000000000000028000000000000000011), add(mul(x7, 0x5000000000000000002200000000000000000f), add(mul(x8, 0x4400000000000000001e000000000000000029), add(mul(x9, 0x3c000000000000000052000000000000000010), add(mul(x10, 0xa4000000000000000020000000000000000002), mul(x11, 0x4000000000000000000400000000000000001c)))))))))))))
