@@ -233,9 +233,7 @@ fn perm(out: &mut String) {
     for c in (1..n).rev() {
         let mut terms: Vec<String> = (0..n)
             .map(|j| {
-                let m = (1..n).fold(G::ZERO, |acc, r| {
-                    acc + fe(init[r - 1][c - 1]) * fe(mds(r, j))
-                });
+                let m = (1..n).fold(G::ZERO, |acc, r| acc + fe(init[r - 1][c - 1]) * fe(mds(r, j)));
                 format!("mul(x{j}, {})", hex64(m.to_canonical_u64()))
             })
             .collect();
