@@ -107,7 +107,9 @@ async fn main() -> anyhow::Result<()> {
         ops.extend((0..trades).map(trade));
         let pd = encode_batch(&ops);
         let old = root;
-        root = if first_batch { fx.state_root } else { B256::from(U256::from(1000 + n)) };
+        // The last batch ends at the exit fixture's state (alice's account 7): the exodus exit
+        // below proves against the last verified root.
+        root = if trades == 1000 { fx.state_root } else { B256::from(U256::from(1000 + n)) };
         let now = operator
             .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
             .await?
@@ -149,26 +151,34 @@ async fn main() -> anyhow::Result<()> {
             ));
         }
     }
+    // Under EIP-7623 a transaction pays max(21000 + calldata + execution, 21000 + 10·tokens):
+    // a receipt equal to the floor says nothing about execution.
+    let floor = |tokens: u64| 21_000 + 10 * tokens;
     for (t, len, gas, cd, tokens) in &commit_gas {
+        let charged = if *gas == floor(*tokens) { "; the floor was charged" } else { "" };
         rows.push((
             format!("commitBatch, {t} trades ({len} B public data)"),
             *gas,
             format!(
-                "calldata {cd} gas (EIP-2028), floor tokens {tokens} (EIP-7623 floor {})",
-                21_000 + 10 * tokens
+                "calldata {cd} gas (EIP-2028), floor tokens {tokens} (EIP-7623 floor {}{charged})",
+                floor(*tokens)
             ),
         ));
     }
-    let (_, l100, g100, cd100, _) = commit_gas[1];
-    let (_, l1000, g1000, cd1000, _) = commit_gas[2];
+    let (_, l100, g100, cd100, tk100) = commit_gas[1];
+    let (_, l1000, g1000, cd1000, tk1000) = commit_gas[2];
     let per_trade = (g1000 - g100) as f64 / 900.0;
     let per_byte = (g1000 - g100) as f64 / (l1000 - l100) as f64;
-    let exec_per_trade = ((g1000 - g100) - (cd1000 - cd100)) as f64 / 900.0;
-    rows.push((
-        "commitBatch marginal per trade (30 B)".into(),
-        per_trade.round() as u64,
-        format!("{per_byte:.1} gas/byte; execution only {exec_per_trade:.1} gas/trade"),
-    ));
+    let note = if g1000 == floor(tk1000) || g100 == floor(tk100) {
+        format!(
+            "{per_byte:.1} gas/byte, EIP-7623 floor pricing (10 gas per token: {:.1} tokens/trade)",
+            (tk1000 - tk100) as f64 / 900.0
+        )
+    } else {
+        let exec_per_trade = ((g1000 - g100) - (cd1000 - cd100)) as f64 / 900.0;
+        format!("{per_byte:.1} gas/byte; execution only {exec_per_trade:.1} gas/trade")
+    };
+    rows.push(("commitBatch marginal per trade (30 B)".into(), per_trade.round() as u64, note));
 
     let r = ra.withdraw().send().await?.get_receipt().await?;
     rows.push(("withdraw".into(), r.gas_used, String::new()));

@@ -10,7 +10,7 @@ pragma solidity 0.8.37;
 /// canonical are rejected. Digests cross the ABI as four elements, or as `bytes32` in the
 /// Rust `digest_to_bytes` form (each element 8 bytes little-endian, element 0 first).
 /// @dev A stand-alone contract whose entry points are all in assembly and return from it,
-/// so the permutation owns all memory (state at 0x000, lanes at 0x180). Call it through
+/// so the permutation owns all memory (state at 0x000, scratch at 0x180). Call it through
 /// `IPoseidonGoldilocks`.
 interface IPoseidonGoldilocks {
     /// The permutation of a 12-element state.
@@ -53,549 +53,944 @@ contract PoseidonGoldilocks {
         assembly {
 
             function perm() {
-                // full round 0
-                { let x := add(mload(0x000), 0xb585f766f2144405) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x000, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x020), 0x7746a55f43921ad7) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x020, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x040), 0xb2fb0d31cee799b4) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x040, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x060), 0x0f6760a4803427d7) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x060, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x080), 0xe10d666650f4e012) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x080, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x0a0), 0x8cae14cb07d09bf1) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x0a0, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x0c0), 0xd438539c95f63e9f) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x0c0, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x0e0), 0xef781c7ce35b4c3d) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x0e0, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x100), 0xcdc4a239b0c44426) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x100, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x120), 0x277fa208bf337bff) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x120, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x140), 0xe17653a29da578a1) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x140, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x160), 0xc54302f225db2c76) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x160, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                mdsFull()
-                // full round 1
-                { let x := add(mload(0x000), 0x86287821f722c881) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x000, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x020), 0x59cd1a8a41c18e55) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x020, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x040), 0xc3b919ad495dc574) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x040, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x060), 0xa484c4c5ef6a0781) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x060, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x080), 0x308bbd23dc5416cc) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x080, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x0a0), 0x6e4a40c18f30c09c) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x0a0, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x0c0), 0x9a2eedb70d8f8cfa) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x0c0, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x0e0), 0xe360c6e0ae486f38) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x0e0, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x100), 0xd5c7718fbfc647fb) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x100, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x120), 0xc35eae071903ff0b) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x120, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x140), 0x849c2656969c4be7) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x140, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x160), 0xc0572c8c08cbbbad) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x160, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                mdsFull()
-                // full round 2
-                { let x := add(mload(0x000), 0xe9fa634a21de0082) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x000, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x020), 0xf56f6d48959a600d) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x020, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x040), 0xf7d713e806391165) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x040, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x060), 0x8297132b32825daf) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x060, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x080), 0xad6805e0e30b2c8a) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x080, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x0a0), 0xac51d9f5fcf8535e) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x0a0, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x0c0), 0x502ad7dc18c2ad87) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x0c0, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x0e0), 0x57a1550c110b3041) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x0e0, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x100), 0x66bbd30e6ce0e583) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x100, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x120), 0x0da2abef589d644e) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x120, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x140), 0xf061274fdb150d61) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x140, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x160), 0x28b8ec3ae9c29633) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x160, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                mdsFull()
-                // full round 3
-                { let x := add(mload(0x000), 0x92a756e67e2b9413) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x000, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x020), 0x70e741ebfee96586) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x020, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x040), 0x019d5ee2af82ec1c) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x040, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x060), 0x6f6f2ed772466352) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x060, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x080), 0x7cf416cfe7e14ca1) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x080, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x0a0), 0x61df517b86a46439) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x0a0, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x0c0), 0x85dc499b11d77b75) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x0c0, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x0e0), 0x4b959b48b9c10733) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x0e0, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x100), 0xe8be3e5da8043e57) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x100, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x120), 0xf5c0bc1de6da8699) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x120, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x140), 0x40b12cbf09ef74bf) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x140, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x160), 0xa637093ecb2ad631) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x160, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                mdsFull()
-                // partial rounds (plonky2's fast form). First constant layer and the initial
-                // matrix, into T: inputs < 2^65, entries < 2^64, 11 terms → T_c < 2^133.
-                mstore(0x180, add(mload(0x000), 0x3cc3f892184df408))
-                mstore(0x1a0, add(add(add(add(add(add(add(add(add(add(mul(add(mload(0x020), 0xe993fd841e7e97f1), 0x80772dc2645b280b), mul(add(mload(0x040), 0xf2831d3575f0f3af), 0xe796d293a47a64cb)), mul(add(mload(0x060), 0xd2500e0a350994ca), 0xdcedab70f40718ba)), mul(add(mload(0x080), 0xc5571f35d7288633), 0xf4a437f2888ae909)), mul(add(mload(0x0a0), 0x91d89c5184109a02), 0xf97abba0dffb6c50)), mul(add(mload(0x0c0), 0xf37f925d04e5667b), 0x7f8e41e0b0a6cdff)), mul(add(mload(0x0e0), 0x2d6e448371955a69), 0x726af914971c1374)), mul(add(mload(0x100), 0x740ef19ce01398a1), 0x64dd936da878404d)), mul(add(mload(0x120), 0x694d24c0752fdf45), 0x85418a9fef8a9890)), mul(add(mload(0x140), 0x60936af96ee2f148), 0x156048ee7a738154)), mul(add(mload(0x160), 0xc33448feadc78f0c), 0xd841e8ef9dde8ba0)))
-                mstore(0x1c0, add(add(add(add(add(add(add(add(add(add(mul(add(mload(0x020), 0xe993fd841e7e97f1), 0xdc927721da922cf8), mul(add(mload(0x040), 0xf2831d3575f0f3af), 0xb124c33152a2421a)), mul(add(mload(0x060), 0xd2500e0a350994ca), 0x14a4a64da0b2668f)), mul(add(mload(0x080), 0xc5571f35d7288633), 0xc537d44dc2875403)), mul(add(mload(0x0a0), 0x91d89c5184109a02), 0x5e40f0c9bb82aab5)), mul(add(mload(0x0c0), 0xf37f925d04e5667b), 0x4b1ba8d40afca97d)), mul(add(mload(0x0e0), 0x2d6e448371955a69), 0x1d7f8a2cce1a9d00)), mul(add(mload(0x100), 0x740ef19ce01398a1), 0x4db9a2ead2bd7262)), mul(add(mload(0x120), 0x694d24c0752fdf45), 0xd8a2eb7ef5e707ad)), mul(add(mload(0x140), 0x60936af96ee2f148), 0x91f7562377e81df5)), mul(add(mload(0x160), 0xc33448feadc78f0c), 0x156048ee7a738154)))
-                mstore(0x1e0, add(add(add(add(add(add(add(add(add(add(mul(add(mload(0x020), 0xe993fd841e7e97f1), 0xc1978156516879ad), mul(add(mload(0x040), 0xf2831d3575f0f3af), 0x0ee5dc0ce131268a)), mul(add(mload(0x060), 0xd2500e0a350994ca), 0x4715b8e5ab34653b)), mul(add(mload(0x080), 0xc5571f35d7288633), 0x7f68007619fd8ba9)), mul(add(mload(0x0a0), 0x91d89c5184109a02), 0x5996a80497e24a6b)), mul(add(mload(0x0c0), 0xf37f925d04e5667b), 0x623708f28fca70e8)), mul(add(mload(0x0e0), 0x2d6e448371955a69), 0x18737784700c75cd)), mul(add(mload(0x100), 0x740ef19ce01398a1), 0xbe2e19f6d07f1a83)), mul(add(mload(0x120), 0x694d24c0752fdf45), 0xbfe85ababed2d882)), mul(add(mload(0x140), 0x60936af96ee2f148), 0xd8a2eb7ef5e707ad)), mul(add(mload(0x160), 0xc33448feadc78f0c), 0x85418a9fef8a9890)))
-                mstore(0x200, add(add(add(add(add(add(add(add(add(add(mul(add(mload(0x020), 0xe993fd841e7e97f1), 0x90e80c591f48b603), mul(add(mload(0x040), 0xf2831d3575f0f3af), 0xa9032a52f930fae6)), mul(add(mload(0x060), 0xd2500e0a350994ca), 0x1e8916a99c93a88e)), mul(add(mload(0x080), 0xc5571f35d7288633), 0xa4911db6a32612da)), mul(add(mload(0x0a0), 0x91d89c5184109a02), 0x07084430a7307c9a)), mul(add(mload(0x0c0), 0xf37f925d04e5667b), 0xbf150dc4914d380f)), mul(add(mload(0x0e0), 0x2d6e448371955a69), 0x7fb45d605dd82838)), mul(add(mload(0x100), 0x740ef19ce01398a1), 0x02290fe23c20351a)), mul(add(mload(0x120), 0x694d24c0752fdf45), 0xbe2e19f6d07f1a83)), mul(add(mload(0x140), 0x60936af96ee2f148), 0x4db9a2ead2bd7262)), mul(add(mload(0x160), 0xc33448feadc78f0c), 0x64dd936da878404d)))
-                mstore(0x220, add(add(add(add(add(add(add(add(add(add(mul(add(mload(0x020), 0xe993fd841e7e97f1), 0x3a2432625475e3ae), mul(add(mload(0x040), 0xf2831d3575f0f3af), 0x7e33ca8c814280de)), mul(add(mload(0x060), 0xd2500e0a350994ca), 0xbba4b5d86b9a3b2c)), mul(add(mload(0x080), 0xc5571f35d7288633), 0x2f7e9aade3fdaec1)), mul(add(mload(0x0a0), 0x91d89c5184109a02), 0xad2f570a5b8545aa)), mul(add(mload(0x0c0), 0xf37f925d04e5667b), 0xc26a083554767106)), mul(add(mload(0x0e0), 0x2d6e448371955a69), 0x862361aeab0f9b6e)), mul(add(mload(0x100), 0x740ef19ce01398a1), 0x7fb45d605dd82838)), mul(add(mload(0x120), 0x694d24c0752fdf45), 0x18737784700c75cd)), mul(add(mload(0x140), 0x60936af96ee2f148), 0x1d7f8a2cce1a9d00)), mul(add(mload(0x160), 0xc33448feadc78f0c), 0x726af914971c1374)))
-                mstore(0x240, add(add(add(add(add(add(add(add(add(add(mul(add(mload(0x020), 0xe993fd841e7e97f1), 0x00a2d4321cca94fe), mul(add(mload(0x040), 0xf2831d3575f0f3af), 0xad11180f69a8c29e)), mul(add(mload(0x060), 0xd2500e0a350994ca), 0xe76649f9bd5d5c2e)), mul(add(mload(0x080), 0xc5571f35d7288633), 0xe7ffd578da4ea43d)), mul(add(mload(0x0a0), 0x91d89c5184109a02), 0xab7f81fef4274770)), mul(add(mload(0x0c0), 0xf37f925d04e5667b), 0x753b8b1126665c22)), mul(add(mload(0x0e0), 0x2d6e448371955a69), 0xc26a083554767106)), mul(add(mload(0x100), 0x740ef19ce01398a1), 0xbf150dc4914d380f)), mul(add(mload(0x120), 0x694d24c0752fdf45), 0x623708f28fca70e8)), mul(add(mload(0x140), 0x60936af96ee2f148), 0x4b1ba8d40afca97d)), mul(add(mload(0x160), 0xc33448feadc78f0c), 0x7f8e41e0b0a6cdff)))
-                mstore(0x260, add(add(add(add(add(add(add(add(add(add(mul(add(mload(0x020), 0xe993fd841e7e97f1), 0x77736f524010c932), mul(add(mload(0x040), 0xf2831d3575f0f3af), 0xc75ac6d5b5a10ff3)), mul(add(mload(0x060), 0xd2500e0a350994ca), 0xaf8e2518a1ece54d)), mul(add(mload(0x080), 0xc5571f35d7288633), 0x43a608e7afa6b5c2)), mul(add(mload(0x0a0), 0x91d89c5184109a02), 0xcb81f535cf98c9e9)), mul(add(mload(0x0c0), 0xf37f925d04e5667b), 0xab7f81fef4274770)), mul(add(mload(0x0e0), 0x2d6e448371955a69), 0xad2f570a5b8545aa)), mul(add(mload(0x100), 0x740ef19ce01398a1), 0x07084430a7307c9a)), mul(add(mload(0x120), 0x694d24c0752fdf45), 0x5996a80497e24a6b)), mul(add(mload(0x140), 0x60936af96ee2f148), 0x5e40f0c9bb82aab5)), mul(add(mload(0x160), 0xc33448feadc78f0c), 0xf97abba0dffb6c50)))
-                mstore(0x280, add(add(add(add(add(add(add(add(add(add(mul(add(mload(0x020), 0xe993fd841e7e97f1), 0x904d3f2804a36c54), mul(add(mload(0x040), 0xf2831d3575f0f3af), 0xf0674a8dc5a387ec)), mul(add(mload(0x060), 0xd2500e0a350994ca), 0xdcda1344cdca873f)), mul(add(mload(0x080), 0xc5571f35d7288633), 0xca46546aa99e1575)), mul(add(mload(0x0a0), 0x91d89c5184109a02), 0x43a608e7afa6b5c2)), mul(add(mload(0x0c0), 0xf37f925d04e5667b), 0xe7ffd578da4ea43d)), mul(add(mload(0x0e0), 0x2d6e448371955a69), 0x2f7e9aade3fdaec1)), mul(add(mload(0x100), 0x740ef19ce01398a1), 0xa4911db6a32612da)), mul(add(mload(0x120), 0x694d24c0752fdf45), 0x7f68007619fd8ba9)), mul(add(mload(0x140), 0x60936af96ee2f148), 0xc537d44dc2875403)), mul(add(mload(0x160), 0xc33448feadc78f0c), 0xf4a437f2888ae909)))
-                mstore(0x2a0, add(add(add(add(add(add(add(add(add(add(mul(add(mload(0x020), 0xe993fd841e7e97f1), 0xbf9b39e28a16f354), mul(add(mload(0x040), 0xf2831d3575f0f3af), 0xb36d43120eaa5e2b)), mul(add(mload(0x060), 0xd2500e0a350994ca), 0xcd080204256088e5)), mul(add(mload(0x080), 0xc5571f35d7288633), 0xdcda1344cdca873f)), mul(add(mload(0x0a0), 0x91d89c5184109a02), 0xaf8e2518a1ece54d)), mul(add(mload(0x0c0), 0xf37f925d04e5667b), 0xe76649f9bd5d5c2e)), mul(add(mload(0x0e0), 0x2d6e448371955a69), 0xbba4b5d86b9a3b2c)), mul(add(mload(0x100), 0x740ef19ce01398a1), 0x1e8916a99c93a88e)), mul(add(mload(0x120), 0x694d24c0752fdf45), 0x4715b8e5ab34653b)), mul(add(mload(0x140), 0x60936af96ee2f148), 0x14a4a64da0b2668f)), mul(add(mload(0x160), 0xc33448feadc78f0c), 0xdcedab70f40718ba)))
-                mstore(0x2c0, add(add(add(add(add(add(add(add(add(add(mul(add(mload(0x020), 0xe993fd841e7e97f1), 0x3a1ded54a6cd058b), mul(add(mload(0x040), 0xf2831d3575f0f3af), 0x6f232aab4b533a25)), mul(add(mload(0x060), 0xd2500e0a350994ca), 0xb36d43120eaa5e2b)), mul(add(mload(0x080), 0xc5571f35d7288633), 0xf0674a8dc5a387ec)), mul(add(mload(0x0a0), 0x91d89c5184109a02), 0xc75ac6d5b5a10ff3)), mul(add(mload(0x0c0), 0xf37f925d04e5667b), 0xad11180f69a8c29e)), mul(add(mload(0x0e0), 0x2d6e448371955a69), 0x7e33ca8c814280de)), mul(add(mload(0x100), 0x740ef19ce01398a1), 0xa9032a52f930fae6)), mul(add(mload(0x120), 0x694d24c0752fdf45), 0x0ee5dc0ce131268a)), mul(add(mload(0x140), 0x60936af96ee2f148), 0xb124c33152a2421a)), mul(add(mload(0x160), 0xc33448feadc78f0c), 0xe796d293a47a64cb)))
-                mstore(0x2e0, add(add(add(add(add(add(add(add(add(add(mul(add(mload(0x020), 0xe993fd841e7e97f1), 0x42392870da5737cf), mul(add(mload(0x040), 0xf2831d3575f0f3af), 0x3a1ded54a6cd058b)), mul(add(mload(0x060), 0xd2500e0a350994ca), 0xbf9b39e28a16f354)), mul(add(mload(0x080), 0xc5571f35d7288633), 0x904d3f2804a36c54)), mul(add(mload(0x0a0), 0x91d89c5184109a02), 0x77736f524010c932)), mul(add(mload(0x0c0), 0xf37f925d04e5667b), 0x00a2d4321cca94fe)), mul(add(mload(0x0e0), 0x2d6e448371955a69), 0x3a2432625475e3ae)), mul(add(mload(0x100), 0x740ef19ce01398a1), 0x90e80c591f48b603)), mul(add(mload(0x120), 0x694d24c0752fdf45), 0xc1978156516879ad)), mul(add(mload(0x140), 0x60936af96ee2f148), 0xdc927721da922cf8)), mul(add(mload(0x160), 0xc33448feadc78f0c), 0x80772dc2645b280b)))
-                // Each round: T_0 ← (T_0)^7 + c; d = mds00·T_0 + Σ W_j·T_j (< 2^202);
-                // T_j += T_0·V_j (unreduced: T_j < 2^133 + 22·2^129 < 2^134); T_0 ← d mod p.
-                { // partial round 4
-                    let x := mload(0x180) let x2 := mulmod(x, x, 0xffffffff00000001)
-                    let s0 := add(mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001), 0x74cb2e819ae421ab)
-                    let d := add(add(add(add(add(add(add(add(add(add(add(mul(s0, 25), mul(mload(0x1a0), 0x3d999c961b7c63b0)), mul(mload(0x1c0), 0x814e82efcd172529)), mul(mload(0x1e0), 0x2421e5d236704588)), mul(mload(0x200), 0x887af7d4dd482328)), mul(mload(0x220), 0xa5e9c291f6119b27)), mul(mload(0x240), 0xbdc52b2676a4b4aa)), mul(mload(0x260), 0x64832009d29bcf57)), mul(mload(0x280), 0x09c4155174a552cc)), mul(mload(0x2a0), 0x463f9ee03d290810)), mul(mload(0x2c0), 0xc810936e64982542)), mul(mload(0x2e0), 0x043b1c289f7bc3ac))
-                    mstore(0x1a0, add(mload(0x1a0), mul(s0, 0x94877900674181c3)))
-                    mstore(0x1c0, add(mload(0x1c0), mul(s0, 0xc6c67cc37a2a2bbd)))
-                    mstore(0x1e0, add(mload(0x1e0), mul(s0, 0xd667c2055387940f)))
-                    mstore(0x200, add(mload(0x200), mul(s0, 0x0ba63a63e94b5ff0)))
-                    mstore(0x220, add(mload(0x220), mul(s0, 0x99460cc41b8f079f)))
-                    mstore(0x240, add(mload(0x240), mul(s0, 0x7ff02375ed524bb3)))
-                    mstore(0x260, add(mload(0x260), mul(s0, 0xea0870b47a8caf0e)))
-                    mstore(0x280, add(mload(0x280), mul(s0, 0xabcad82633b7bc9d)))
-                    mstore(0x2a0, add(mload(0x2a0), mul(s0, 0x3b8d135261052241)))
-                    mstore(0x2c0, add(mload(0x2c0), mul(s0, 0xfb4515f5e5b0d539)))
-                    mstore(0x2e0, add(mload(0x2e0), mul(s0, 0x3ee8011c2b37f77c)))
-                    mstore(0x180, mod(d, 0xffffffff00000001))
-                }
-                { // partial round 5
-                    let x := mload(0x180) let x2 := mulmod(x, x, 0xffffffff00000001)
-                    let s0 := add(mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001), 0xd2559d2370e7f663)
-                    let d := add(add(add(add(add(add(add(add(add(add(add(mul(s0, 25), mul(mload(0x1a0), 0x673655aae8be5a8b)), mul(mload(0x1c0), 0xd510fe714f39fa10)), mul(mload(0x1e0), 0x2c68a099b51c9e73)), mul(mload(0x200), 0xa667bfa9aa96999d)), mul(mload(0x220), 0x4d67e72f063e2108)), mul(mload(0x240), 0xf84dde3e6acda179)), mul(mload(0x260), 0x40f9cc8c08f80981)), mul(mload(0x280), 0x5ead032050097142)), mul(mload(0x2a0), 0x6591b02092d671bb)), mul(mload(0x2c0), 0x00e18c71963dd1b7)), mul(mload(0x2e0), 0x8a21bcd24a14218a))
-                    mstore(0x1a0, add(mload(0x1a0), mul(s0, 0x0adef3740e71c726)))
-                    mstore(0x1c0, add(mload(0x1c0), mul(s0, 0xa37bf67c6f986559)))
-                    mstore(0x1e0, add(mload(0x1e0), mul(s0, 0xc6b16f7ed4fa1b00)))
-                    mstore(0x200, add(mload(0x200), mul(s0, 0x6a065da88d8bfc3c)))
-                    mstore(0x220, add(mload(0x220), mul(s0, 0x4cabc0916844b46f)))
-                    mstore(0x240, add(mload(0x240), mul(s0, 0x407faac0f02e78d1)))
-                    mstore(0x260, add(mload(0x260), mul(s0, 0x07a786d9cf0852cf)))
-                    mstore(0x280, add(mload(0x280), mul(s0, 0x42433fb6949a629a)))
-                    mstore(0x2a0, add(mload(0x2a0), mul(s0, 0x891682a147ce43b0)))
-                    mstore(0x2c0, add(mload(0x2c0), mul(s0, 0x26cfd58e7b003b55)))
-                    mstore(0x2e0, add(mload(0x2e0), mul(s0, 0x2bbf0ed7b657acb3)))
-                    mstore(0x180, mod(d, 0xffffffff00000001))
-                }
-                { // partial round 6
-                    let x := mload(0x180) let x2 := mulmod(x, x, 0xffffffff00000001)
-                    let s0 := add(mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001), 0x62bf78acf843d17c)
-                    let d := add(add(add(add(add(add(add(add(add(add(add(mul(s0, 25), mul(mload(0x1a0), 0x202800f4addbdc87)), mul(mload(0x1c0), 0xe4b5bdb1cc3504ff)), mul(mload(0x1e0), 0xbe32b32a825596e7)), mul(mload(0x200), 0x8e0f68c5dc223b9a)), mul(mload(0x220), 0x58022d9e1c256ce3)), mul(mload(0x240), 0x584d29227aa073ac)), mul(mload(0x260), 0x8b9352ad04bef9e7)), mul(mload(0x280), 0xaead42a3f445ecbf)), mul(mload(0x2a0), 0x3c667a1d833a3cca)), mul(mload(0x2c0), 0xda6f61838efa1ffe)), mul(mload(0x2e0), 0xe8f749470bd7c446))
-                    mstore(0x1a0, add(mload(0x1a0), mul(s0, 0x481ac7746b159c67)))
-                    mstore(0x1c0, add(mload(0x1c0), mul(s0, 0xe367de32f108e278)))
-                    mstore(0x1e0, add(mload(0x1e0), mul(s0, 0x73f260087ad28bec)))
-                    mstore(0x200, add(mload(0x200), mul(s0, 0x5cfc82216bc1bdca)))
-                    mstore(0x220, add(mload(0x220), mul(s0, 0xcaccc870a2663a0e)))
-                    mstore(0x240, add(mload(0x240), mul(s0, 0xdb69cd7b4298c45d)))
-                    mstore(0x260, add(mload(0x260), mul(s0, 0x7bc9e0c57243e62d)))
-                    mstore(0x280, add(mload(0x280), mul(s0, 0x3cc51c5d368693ae)))
-                    mstore(0x2a0, add(mload(0x2a0), mul(s0, 0x366b4e8cc068895b)))
-                    mstore(0x2c0, add(mload(0x2c0), mul(s0, 0x2bd18715cdabbca4)))
-                    mstore(0x2e0, add(mload(0x2e0), mul(s0, 0xa752061c4f33b8cf)))
-                    mstore(0x180, mod(d, 0xffffffff00000001))
-                }
-                { // partial round 7
-                    let x := mload(0x180) let x2 := mulmod(x, x, 0xffffffff00000001)
-                    let s0 := add(mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001), 0xd5ab7b67e14d1fb4)
-                    let d := add(add(add(add(add(add(add(add(add(add(add(mul(s0, 25), mul(mload(0x1a0), 0xc5b85bab9e5b3869)), mul(mload(0x1c0), 0x45245258aec51cf7)), mul(mload(0x1e0), 0x16e6b8e68b931830)), mul(mload(0x200), 0xe2ae0f051418112c)), mul(mload(0x220), 0x0470e26a0093a65b)), mul(mload(0x240), 0x6bef71973a8146ed)), mul(mload(0x260), 0x119265be51812daf)), mul(mload(0x280), 0xb0be7356254bea2e)), mul(mload(0x2a0), 0x8584defff7589bd7)), mul(mload(0x2c0), 0x3c5fe4aeb1fb52ba)), mul(mload(0x2e0), 0x9e7cd88acf543a5e))
-                    mstore(0x1a0, add(mload(0x1a0), mul(s0, 0xb22d2432b72d5098)))
-                    mstore(0x1c0, add(mload(0x1c0), mul(s0, 0x9e18a487f44d2fe4)))
-                    mstore(0x1e0, add(mload(0x1e0), mul(s0, 0x4b39e14ce22abd3c)))
-                    mstore(0x200, add(mload(0x200), mul(s0, 0x9e77fde2eb315e0d)))
-                    mstore(0x220, add(mload(0x220), mul(s0, 0xca5e0385fe67014d)))
-                    mstore(0x240, add(mload(0x240), mul(s0, 0x0c2cb99bf1b6bddb)))
-                    mstore(0x260, add(mload(0x260), mul(s0, 0x99ec1cd2a4460bfe)))
-                    mstore(0x280, add(mload(0x280), mul(s0, 0x8577a815a2ff843f)))
-                    mstore(0x2a0, add(mload(0x2a0), mul(s0, 0x7d80a6b4fd6518a5)))
-                    mstore(0x2c0, add(mload(0x2c0), mul(s0, 0xeb6c67123eab62cb)))
-                    mstore(0x2e0, add(mload(0x2e0), mul(s0, 0x8f7851650eca21a5)))
-                    mstore(0x180, mod(d, 0xffffffff00000001))
-                }
-                { // partial round 8
-                    let x := mload(0x180) let x2 := mulmod(x, x, 0xffffffff00000001)
-                    let s0 := add(mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001), 0xb9fe2ae6e0969bdc)
-                    let d := add(add(add(add(add(add(add(add(add(add(add(mul(s0, 25), mul(mload(0x1a0), 0x179be4bba87f0a8c)), mul(mload(0x1c0), 0xacf63d95d8887355)), mul(mload(0x1e0), 0x6696670196b0074f)), mul(mload(0x200), 0xd99ddf1fe75085f9)), mul(mload(0x220), 0xc2597881fef0283b)), mul(mload(0x240), 0xcf48395ee6c54f14)), mul(mload(0x260), 0x15226a8e4cd8d3b6)), mul(mload(0x280), 0xc053297389af5d3b)), mul(mload(0x2a0), 0x2c08893f0d1580e2)), mul(mload(0x2c0), 0x0ed3cbcff6fcc5ba)), mul(mload(0x2e0), 0xc82f510ecf81f6d0))
-                    mstore(0x1a0, add(mload(0x1a0), mul(s0, 0x11ba9a1b81718c2a)))
-                    mstore(0x1c0, add(mload(0x1c0), mul(s0, 0x9f7d798a3323410c)))
-                    mstore(0x1e0, add(mload(0x1e0), mul(s0, 0xa821855c8c1cf5e5)))
-                    mstore(0x200, add(mload(0x200), mul(s0, 0x535e8d6fac0031b2)))
-                    mstore(0x220, add(mload(0x220), mul(s0, 0x404e7c751b634320)))
-                    mstore(0x240, add(mload(0x240), mul(s0, 0xa729353f6e55d354)))
-                    mstore(0x260, add(mload(0x260), mul(s0, 0x4db97d92e58bb831)))
-                    mstore(0x280, add(mload(0x280), mul(s0, 0xb53926c27897bf7d)))
-                    mstore(0x2a0, add(mload(0x2a0), mul(s0, 0x965040d52fe115c5)))
-                    mstore(0x2c0, add(mload(0x2c0), mul(s0, 0x9565fa41ebd31fd7)))
-                    mstore(0x2e0, add(mload(0x2e0), mul(s0, 0xaae4438c877ea8f4)))
-                    mstore(0x180, mod(d, 0xffffffff00000001))
-                }
-                { // partial round 9
-                    let x := mload(0x180) let x2 := mulmod(x, x, 0xffffffff00000001)
-                    let s0 := add(mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001), 0xe33fdf79f92a10e8)
-                    let d := add(add(add(add(add(add(add(add(add(add(add(mul(s0, 25), mul(mload(0x1a0), 0x94b06183acb715cc)), mul(mload(0x1c0), 0x500392ed0d431137)), mul(mload(0x1e0), 0x861cc95ad5c86323)), mul(mload(0x200), 0x05830a443f86c4ac)), mul(mload(0x220), 0x3b68225874a20a7c)), mul(mload(0x240), 0x10b3309838e236fb)), mul(mload(0x260), 0x9b77fc8bcd559e2c)), mul(mload(0x280), 0xbdecf5e0cb9cb213)), mul(mload(0x2a0), 0x30276f1221ace5fa)), mul(mload(0x2c0), 0x7935dd342764a144)), mul(mload(0x2e0), 0xeac6db520bb03708))
-                    mstore(0x1a0, add(mload(0x1a0), mul(s0, 0x37f4e36af6073c6e)))
-                    mstore(0x1c0, add(mload(0x1c0), mul(s0, 0x4edc0918210800e9)))
-                    mstore(0x1e0, add(mload(0x1e0), mul(s0, 0xc44998e99eae4188)))
-                    mstore(0x200, add(mload(0x200), mul(s0, 0x9f4310d05d068338)))
-                    mstore(0x220, add(mload(0x220), mul(s0, 0x9ec7fe4350680f29)))
-                    mstore(0x240, add(mload(0x240), mul(s0, 0xc5b2c1fdc0b50874)))
-                    mstore(0x260, add(mload(0x260), mul(s0, 0xa01920c5ef8b2ebe)))
-                    mstore(0x280, add(mload(0x280), mul(s0, 0x59fa6f8bd91d58ba)))
-                    mstore(0x2a0, add(mload(0x2a0), mul(s0, 0x8bfc9eb89b515a82)))
-                    mstore(0x2c0, add(mload(0x2c0), mul(s0, 0xbe86a7a2555ae775)))
-                    mstore(0x2e0, add(mload(0x2e0), mul(s0, 0xcbb8bbaa3810babf)))
-                    mstore(0x180, mod(d, 0xffffffff00000001))
-                }
-                { // partial round 10
-                    let x := mload(0x180) let x2 := mulmod(x, x, 0xffffffff00000001)
-                    let s0 := add(mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001), 0x0ea2bb4c2b25989b)
-                    let d := add(add(add(add(add(add(add(add(add(add(add(mul(s0, 25), mul(mload(0x1a0), 0x7186a80551025f8f)), mul(mload(0x1c0), 0x622247557e9b5371)), mul(mload(0x1e0), 0xc4cbe326d1ad9742)), mul(mload(0x200), 0x55f1523ac6a23ea2)), mul(mload(0x220), 0xa13dfe77a3d52f53)), mul(mload(0x240), 0xe30750b6301c0452)), mul(mload(0x260), 0x08bd488070a3a32b)), mul(mload(0x280), 0xcd800caef5b72ae3)), mul(mload(0x2a0), 0x83329c90f04233ce)), mul(mload(0x2c0), 0xb5b99e6664a0a3ee)), mul(mload(0x2e0), 0x6b0731849e200a7f))
-                    mstore(0x1a0, add(mload(0x1a0), mul(s0, 0x577f9a9e7ee3f9c2)))
-                    mstore(0x1c0, add(mload(0x1c0), mul(s0, 0x88c522b949ace7b1)))
-                    mstore(0x1e0, add(mload(0x1e0), mul(s0, 0x82f07007c8b72106)))
-                    mstore(0x200, add(mload(0x200), mul(s0, 0x8283d37c6675b50e)))
-                    mstore(0x220, add(mload(0x220), mul(s0, 0x98b074d9bbac1123)))
-                    mstore(0x240, add(mload(0x240), mul(s0, 0x75c56fb7758317c1)))
-                    mstore(0x260, add(mload(0x260), mul(s0, 0xfed24e206052bc72)))
-                    mstore(0x280, add(mload(0x280), mul(s0, 0x26d7c3d1bc07dae5)))
-                    mstore(0x2a0, add(mload(0x2a0), mul(s0, 0xf88c5e441e28dbb4)))
-                    mstore(0x2c0, add(mload(0x2c0), mul(s0, 0x4fe27f9f96615270)))
-                    mstore(0x2e0, add(mload(0x2e0), mul(s0, 0x514d4ba49c2b14fe)))
-                    mstore(0x180, mod(d, 0xffffffff00000001))
-                }
-                { // partial round 11
-                    let x := mload(0x180) let x2 := mulmod(x, x, 0xffffffff00000001)
-                    let s0 := add(mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001), 0xca9121fbf9d38f06)
-                    let d := add(add(add(add(add(add(add(add(add(add(add(mul(s0, 25), mul(mload(0x1a0), 0xec3fabc192b01799)), mul(mload(0x1c0), 0x382b38cee8ee5375)), mul(mload(0x1e0), 0x3bfb6c3f0e616572)), mul(mload(0x200), 0x514abd0cf6c7bc86)), mul(mload(0x220), 0x47521b1361dcc546)), mul(mload(0x240), 0x178093843f863d14)), mul(mload(0x260), 0xad1003c5d28918e7)), mul(mload(0x280), 0x738450e42495bc81)), mul(mload(0x2a0), 0xaf947c59af5e4047)), mul(mload(0x2c0), 0x4653fb0685084ef2)), mul(mload(0x2e0), 0x057fde2062ae35bf))
-                    mstore(0x1a0, add(mload(0x1a0), mul(s0, 0xf02a3ac068ee110b)))
-                    mstore(0x1c0, add(mload(0x1c0), mul(s0, 0x0a3630dafb8ae2d7)))
-                    mstore(0x1e0, add(mload(0x1e0), mul(s0, 0xce0dc874eaf9b55c)))
-                    mstore(0x200, add(mload(0x200), mul(s0, 0x9a95f6cff5b55c7e)))
-                    mstore(0x220, add(mload(0x220), mul(s0, 0x626d76abfed00c7b)))
-                    mstore(0x240, add(mload(0x240), mul(s0, 0xa0c1cf1251c204ad)))
-                    mstore(0x260, add(mload(0x260), mul(s0, 0xdaebd3006321052c)))
-                    mstore(0x280, add(mload(0x280), mul(s0, 0x3d4bd48b625a8065)))
-                    mstore(0x2a0, add(mload(0x2a0), mul(s0, 0x7f1e584e071f6ed2)))
-                    mstore(0x2c0, add(mload(0x2c0), mul(s0, 0x720574f0501caed3)))
-                    mstore(0x2e0, add(mload(0x2e0), mul(s0, 0xe3260ba93d23540a)))
-                    mstore(0x180, mod(d, 0xffffffff00000001))
-                }
-                { // partial round 12
-                    let x := mload(0x180) let x2 := mulmod(x, x, 0xffffffff00000001)
-                    let s0 := add(mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001), 0xbdd9b0aa81f58fa4)
-                    let d := add(add(add(add(add(add(add(add(add(add(add(mul(s0, 25), mul(mload(0x1a0), 0xe376678d843ce55e)), mul(mload(0x1c0), 0x66f3860d7514e7fc)), mul(mload(0x1e0), 0x7817f3dfff8b4ffa)), mul(mload(0x200), 0x3929624a9def725b)), mul(mload(0x220), 0x0126ca37f215a80a)), mul(mload(0x240), 0xfce2f5d02762a303)), mul(mload(0x260), 0x1bc927375febbad7)), mul(mload(0x280), 0x85b481e5243f60bf)), mul(mload(0x2a0), 0x2d3c5f42a39c91a0)), mul(mload(0x2c0), 0x0811719919351ae8)), mul(mload(0x2e0), 0xf669de0add993131))
-                    mstore(0x1a0, add(mload(0x1a0), mul(s0, 0xab1cbd41d8c1e335)))
-                    mstore(0x1c0, add(mload(0x1c0), mul(s0, 0x9322ed4c0bc2df01)))
-                    mstore(0x1e0, add(mload(0x1e0), mul(s0, 0x51c3c0983d4284e5)))
-                    mstore(0x200, add(mload(0x200), mul(s0, 0x94178e291145c231)))
-                    mstore(0x220, add(mload(0x220), mul(s0, 0xfd0f1a973d6b2085)))
-                    mstore(0x240, add(mload(0x240), mul(s0, 0xd427ad96e2b39719)))
-                    mstore(0x260, add(mload(0x260), mul(s0, 0x8a52437fecaac06b)))
-                    mstore(0x280, add(mload(0x280), mul(s0, 0xdc20ee4b8c4c9a80)))
-                    mstore(0x2a0, add(mload(0x2a0), mul(s0, 0xa2c98e9549da2100)))
-                    mstore(0x2c0, add(mload(0x2c0), mul(s0, 0x1603fe12613db5b6)))
-                    mstore(0x2e0, add(mload(0x2e0), mul(s0, 0x0e174929433c5505)))
-                    mstore(0x180, mod(d, 0xffffffff00000001))
-                }
-                { // partial round 13
-                    let x := mload(0x180) let x2 := mulmod(x, x, 0xffffffff00000001)
-                    let s0 := add(mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001), 0x83079fa4ecf20d7e)
-                    let d := add(add(add(add(add(add(add(add(add(add(add(mul(s0, 25), mul(mload(0x1a0), 0x7de38bae084da92d)), mul(mload(0x1c0), 0x5b848442237e8a9b)), mul(mload(0x1e0), 0xf6c705da84d57310)), mul(mload(0x200), 0x31e6a4bdb6a49017)), mul(mload(0x220), 0x889489706e5c5c0f)), mul(mload(0x240), 0x0e4a205459692a1b)), mul(mload(0x260), 0xbac3fa75ee26f299)), mul(mload(0x280), 0x5f5894f4057d755e)), mul(mload(0x2a0), 0xb0dc3ecd724bb076)), mul(mload(0x2c0), 0x5e34d8554a6452ba)), mul(mload(0x2e0), 0x04f78fd8c1fdcc5f))
-                    mstore(0x1a0, add(mload(0x1a0), mul(s0, 0x3d4eab2b8ef5f796)))
-                    mstore(0x1c0, add(mload(0x1c0), mul(s0, 0xcfff421583896e22)))
-                    mstore(0x1e0, add(mload(0x1e0), mul(s0, 0x4143cb32d39ac3d9)))
-                    mstore(0x200, add(mload(0x200), mul(s0, 0x22365051b78a5b65)))
-                    mstore(0x220, add(mload(0x220), mul(s0, 0x6f7fd010d027c9b6)))
-                    mstore(0x240, add(mload(0x240), mul(s0, 0xd9dd36fba77522ab)))
-                    mstore(0x260, add(mload(0x260), mul(s0, 0xa44cf1cb33e37165)))
-                    mstore(0x280, add(mload(0x280), mul(s0, 0x3fc83d3038c86417)))
-                    mstore(0x2a0, add(mload(0x2a0), mul(s0, 0xc4588d418e88d270)))
-                    mstore(0x2c0, add(mload(0x2c0), mul(s0, 0xce1320f10ab80fe2)))
-                    mstore(0x2e0, add(mload(0x2e0), mul(s0, 0xdb5eadbbec18de5d)))
-                    mstore(0x180, mod(d, 0xffffffff00000001))
-                }
-                { // partial round 14
-                    let x := mload(0x180) let x2 := mulmod(x, x, 0xffffffff00000001)
-                    let s0 := add(mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001), 0x650b838edfcc4ad3)
-                    let d := add(add(add(add(add(add(add(add(add(add(add(mul(s0, 25), mul(mload(0x1a0), 0x4dd19c38779512ea)), mul(mload(0x1c0), 0xdb79ba02704620e9)), mul(mload(0x1e0), 0x92a29a3675a5d2be)), mul(mload(0x200), 0xd5177029fe495166)), mul(mload(0x220), 0xd32b3298a13330c1)), mul(mload(0x240), 0x251c4a3eb2c5f8fd)), mul(mload(0x260), 0xe1c48b26e0d98825)), mul(mload(0x280), 0x3301d3362a4ffccb)), mul(mload(0x2a0), 0x09bb6c88de8cd178)), mul(mload(0x2c0), 0xdc05b676564f538a)), mul(mload(0x2e0), 0x60192d883e473fee))
-                    mstore(0x1a0, add(mload(0x1a0), mul(s0, 0x1183dfce7c454afd)))
-                    mstore(0x1c0, add(mload(0x1c0), mul(s0, 0x21cea4aa3d3ed949)))
-                    mstore(0x1e0, add(mload(0x1e0), mul(s0, 0x0fce6f70303f2304)))
-                    mstore(0x200, add(mload(0x200), mul(s0, 0x19557d34b55551be)))
-                    mstore(0x220, add(mload(0x220), mul(s0, 0x4c56f689afc5bbc9)))
-                    mstore(0x240, add(mload(0x240), mul(s0, 0xa1e920844334f944)))
-                    mstore(0x260, add(mload(0x260), mul(s0, 0xbad66d423d2ec861)))
-                    mstore(0x280, add(mload(0x280), mul(s0, 0xf318c785dc9e0479)))
-                    mstore(0x2a0, add(mload(0x2a0), mul(s0, 0x99e2032e765ddd81)))
-                    mstore(0x2c0, add(mload(0x2c0), mul(s0, 0x400ccc9906d66f45)))
-                    mstore(0x2e0, add(mload(0x2e0), mul(s0, 0xe1197454db2e0dd9)))
-                    mstore(0x180, mod(d, 0xffffffff00000001))
-                }
-                { // partial round 15
-                    let x := mload(0x180) let x2 := mulmod(x, x, 0xffffffff00000001)
-                    let s0 := add(mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001), 0x77180c88583c76ac)
-                    let d := add(add(add(add(add(add(add(add(add(add(add(mul(s0, 25), mul(mload(0x1a0), 0x16b9774801ac44a0)), mul(mload(0x1c0), 0x3cb8411e786d3c8e)), mul(mload(0x1e0), 0xa86e9cf505072491)), mul(mload(0x200), 0x0178928152e109ae)), mul(mload(0x220), 0x5317b905a6e1ab7b)), mul(mload(0x240), 0xda20b3be7f53d59f)), mul(mload(0x260), 0xcb97dedecebee9ad)), mul(mload(0x280), 0x4bd545218c59f58d)), mul(mload(0x2a0), 0x77dc8d856c05a44a)), mul(mload(0x2c0), 0x87948589e4f243fd)), mul(mload(0x2e0), 0x7e5217af969952c2))
-                    mstore(0x1a0, add(mload(0x1a0), mul(s0, 0x84d1ecc4d53d2ff1)))
-                    mstore(0x1c0, add(mload(0x1c0), mul(s0, 0xd8af8b9ceb4e11b6)))
-                    mstore(0x1e0, add(mload(0x1e0), mul(s0, 0x335856bb527b52f4)))
-                    mstore(0x200, add(mload(0x200), mul(s0, 0xc756f17fb59be595)))
-                    mstore(0x220, add(mload(0x220), mul(s0, 0xc0654e4ea5553a78)))
-                    mstore(0x240, add(mload(0x240), mul(s0, 0x9e9a46b61f2ea942)))
-                    mstore(0x260, add(mload(0x260), mul(s0, 0x14fc8b5b3b809127)))
-                    mstore(0x280, add(mload(0x280), mul(s0, 0xd7009f0f103be413)))
-                    mstore(0x2a0, add(mload(0x2a0), mul(s0, 0x3e0ee7b7a9fb4601)))
-                    mstore(0x2c0, add(mload(0x2c0), mul(s0, 0xa74e888922085ed7)))
-                    mstore(0x2e0, add(mload(0x2e0), mul(s0, 0xe80a7cde3d4ac526)))
-                    mstore(0x180, mod(d, 0xffffffff00000001))
-                }
-                { // partial round 16
-                    let x := mload(0x180) let x2 := mulmod(x, x, 0xffffffff00000001)
-                    let s0 := add(mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001), 0xaf8c20753143a180)
-                    let d := add(add(add(add(add(add(add(add(add(add(add(mul(s0, 25), mul(mload(0x1a0), 0xbc58987d06a84e4d)), mul(mload(0x1c0), 0x0b5d420244c9cae3)), mul(mload(0x1e0), 0xa3c4711b938c02c0)), mul(mload(0x200), 0x3aace640a3e03990)), mul(mload(0x220), 0x865a0f3249aacd8a)), mul(mload(0x240), 0x8d00b2a7dbed06c7)), mul(mload(0x260), 0x6eacb905beb7e2f8)), mul(mload(0x280), 0x045322b216ec3ec7)), mul(mload(0x2a0), 0xeb9de00d594828e6)), mul(mload(0x2c0), 0x088c5f20df9e5c26)), mul(mload(0x2e0), 0xf555f4112b19781f))
-                    mstore(0x1a0, add(mload(0x1a0), mul(s0, 0x238aa6daa612186d)))
-                    mstore(0x1c0, add(mload(0x1c0), mul(s0, 0x9137a5c630bad4b4)))
-                    mstore(0x1e0, add(mload(0x1e0), mul(s0, 0xc7db3817870c5eda)))
-                    mstore(0x200, add(mload(0x200), mul(s0, 0x217e4f04e5718dc9)))
-                    mstore(0x220, add(mload(0x220), mul(s0, 0xcae814e2817bd99d)))
-                    mstore(0x240, add(mload(0x240), mul(s0, 0xe3292e7ab770a8ba)))
-                    mstore(0x260, add(mload(0x260), mul(s0, 0x7bb36ef70b6b9482)))
-                    mstore(0x280, add(mload(0x280), mul(s0, 0x3c7835fb85bca2d3)))
-                    mstore(0x2a0, add(mload(0x2a0), mul(s0, 0xfe2cdf8ee3c25e86)))
-                    mstore(0x2c0, add(mload(0x2c0), mul(s0, 0x61b3915ad7274b20)))
-                    mstore(0x2e0, add(mload(0x2e0), mul(s0, 0xeab75ca7c918e4ef)))
-                    mstore(0x180, mod(d, 0xffffffff00000001))
-                }
-                { // partial round 17
-                    let x := mload(0x180) let x2 := mulmod(x, x, 0xffffffff00000001)
-                    let s0 := add(mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001), 0xb8ccfe9989a39175)
-                    let d := add(add(add(add(add(add(add(add(add(add(add(mul(s0, 25), mul(mload(0x1a0), 0xa8cedbff1813d3a7)), mul(mload(0x1c0), 0x50dcaee0fd27d164)), mul(mload(0x1e0), 0xf1cb02417e23bd82)), mul(mload(0x200), 0xfaf322786e2abe8b)), mul(mload(0x220), 0x937a4315beb5d9b6)), mul(mload(0x240), 0x1b18992921a11d85)), mul(mload(0x260), 0x7d66c4368b3c497b)), mul(mload(0x280), 0x0e7946317a6b4e99)), mul(mload(0x2a0), 0xbe4430134182978b)), mul(mload(0x2c0), 0x3771e82493ab262d)), mul(mload(0x2e0), 0xa671690d8095ce82))
-                    mstore(0x1a0, add(mload(0x1a0), mul(s0, 0xd6e15ffc055e154e)))
-                    mstore(0x1c0, add(mload(0x1c0), mul(s0, 0xec67881f381a32bf)))
-                    mstore(0x1e0, add(mload(0x1e0), mul(s0, 0xfbb1196092bf409c)))
-                    mstore(0x200, add(mload(0x200), mul(s0, 0xdc9d2e07830ba226)))
-                    mstore(0x220, add(mload(0x220), mul(s0, 0x0698ef3245ff7988)))
-                    mstore(0x240, add(mload(0x240), mul(s0, 0x194fae2974f8b576)))
-                    mstore(0x260, add(mload(0x260), mul(s0, 0x7a5d9bea6ca4910e)))
-                    mstore(0x280, add(mload(0x280), mul(s0, 0x7aebfea95ccdd1c9)))
-                    mstore(0x2a0, add(mload(0x2a0), mul(s0, 0xf9bd38a67d5f0e86)))
-                    mstore(0x2c0, add(mload(0x2c0), mul(s0, 0xfa65539de65492d8)))
-                    mstore(0x2e0, add(mload(0x2e0), mul(s0, 0xf0dfcbe7653ff787)))
-                    mstore(0x180, mod(d, 0xffffffff00000001))
-                }
-                { // partial round 18
-                    let x := mload(0x180) let x2 := mulmod(x, x, 0xffffffff00000001)
-                    let s0 := add(mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001), 0x954a1729f60cc9c5)
-                    let d := add(add(add(add(add(add(add(add(add(add(add(mul(s0, 25), mul(mload(0x1a0), 0xb035585f6e929d9d)), mul(mload(0x1c0), 0xba1579c7e219b954)), mul(mload(0x1e0), 0xcb201cf846db4ba3)), mul(mload(0x200), 0x287bf9177372cf45)), mul(mload(0x220), 0xa350e4f61147d0a6)), mul(mload(0x240), 0xd5d0ecfb50bcff99)), mul(mload(0x260), 0x2e166aa6c776ed21)), mul(mload(0x280), 0xe1e66c991990e282)), mul(mload(0x2a0), 0x662b329b01e7bb38)), mul(mload(0x2c0), 0x8aa674b36144d9a9)), mul(mload(0x2e0), 0xcbabf78f97f95e65))
-                    mstore(0x1a0, add(mload(0x1a0), mul(s0, 0x0bd87ad390420258)))
-                    mstore(0x1c0, add(mload(0x1c0), mul(s0, 0x0ad8617bca9e33c8)))
-                    mstore(0x1e0, add(mload(0x1e0), mul(s0, 0x0c00ad377a1e2666)))
-                    mstore(0x200, add(mload(0x200), mul(s0, 0x0ac6fc58b3f0518f)))
-                    mstore(0x220, add(mload(0x220), mul(s0, 0x0c0cc8a892cc4173)))
-                    mstore(0x240, add(mload(0x240), mul(s0, 0x0c210accb117bc21)))
-                    mstore(0x260, add(mload(0x260), mul(s0, 0x0b73630dbb46ca18)))
-                    mstore(0x280, add(mload(0x280), mul(s0, 0x0c8be4920cbd4a54)))
-                    mstore(0x2a0, add(mload(0x2a0), mul(s0, 0x0bfe877a21be1690)))
-                    mstore(0x2c0, add(mload(0x2c0), mul(s0, 0x0ae790559b0ded81)))
-                    mstore(0x2e0, add(mload(0x2e0), mul(s0, 0x0bf50db2f8d6ce31)))
-                    mstore(0x180, mod(d, 0xffffffff00000001))
-                }
-                { // partial round 19
-                    let x := mload(0x180) let x2 := mulmod(x, x, 0xffffffff00000001)
-                    let s0 := add(mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001), 0xdeb5b550c4dca53b)
-                    let d := add(add(add(add(add(add(add(add(add(add(add(mul(s0, 25), mul(mload(0x1a0), 0xeec24b15a06b53fe)), mul(mload(0x1c0), 0xc8a7aa07c5633533)), mul(mload(0x1e0), 0xefe9c6fa4311ad51)), mul(mload(0x200), 0xb9173f13977109a1)), mul(mload(0x220), 0x69ce43c9cc94aedc)), mul(mload(0x240), 0xecf623c9cd118815)), mul(mload(0x260), 0x28625def198c33c7)), mul(mload(0x280), 0xccfc5f7de5c3636a)), mul(mload(0x2a0), 0xf5e6c40f1621c299)), mul(mload(0x2c0), 0xcec0e58c34cb64b1)), mul(mload(0x2e0), 0xa868ea113387939f))
-                    mstore(0x1a0, add(mload(0x1a0), mul(s0, 0x000cf29427ff7c58)))
-                    mstore(0x1c0, add(mload(0x1c0), mul(s0, 0x000bd9b3cf49eec8)))
-                    mstore(0x1e0, add(mload(0x1e0), mul(s0, 0x000d1dc8aa81fb26)))
-                    mstore(0x200, add(mload(0x200), mul(s0, 0x000bc792d5c394ef)))
-                    mstore(0x220, add(mload(0x220), mul(s0, 0x000d2ae0b2266453)))
-                    mstore(0x240, add(mload(0x240), mul(s0, 0x000d413f12c496c1)))
-                    mstore(0x260, add(mload(0x260), mul(s0, 0x000c84128cfed618)))
-                    mstore(0x280, add(mload(0x280), mul(s0, 0x000db5ebd48fc0d4)))
-                    mstore(0x2a0, add(mload(0x2a0), mul(s0, 0x000d1b77326dcb90)))
-                    mstore(0x2c0, add(mload(0x2c0), mul(s0, 0x000beb0ccc145421)))
-                    mstore(0x2e0, add(mload(0x2e0), mul(s0, 0x000d10e5b22b11d1)))
-                    mstore(0x180, mod(d, 0xffffffff00000001))
-                }
-                { // partial round 20
-                    let x := mload(0x180) let x2 := mulmod(x, x, 0xffffffff00000001)
-                    let s0 := add(mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001), 0xf01bb0b00f77011e)
-                    let d := add(add(add(add(add(add(add(add(add(add(add(mul(s0, 25), mul(mload(0x1a0), 0xd8dddbdc5ce4ef45)), mul(mload(0x1c0), 0xacfc51de8131458c)), mul(mload(0x1e0), 0x146bb3c0fe499ac0)), mul(mload(0x200), 0x9e65309f15943903)), mul(mload(0x220), 0x80d0ad980773aa70)), mul(mload(0x240), 0xf97817d4ddbf0607)), mul(mload(0x260), 0xe4626620a75ba276)), mul(mload(0x280), 0x0dfdc7fd6fc74f66)), mul(mload(0x2a0), 0xf464864ad6f2bb93)), mul(mload(0x2c0), 0x02d55e52a5d44414)), mul(mload(0x2e0), 0xdd8de62487c40925))
-                    mstore(0x1a0, add(mload(0x1a0), mul(s0, 0x00000e24c99adad8)))
-                    mstore(0x1c0, add(mload(0x1c0), mul(s0, 0x00000cf389ed4bc8)))
-                    mstore(0x1e0, add(mload(0x1e0), mul(s0, 0x00000e580cbf6966)))
-                    mstore(0x200, add(mload(0x200), mul(s0, 0x00000cde5fd7e04f)))
-                    mstore(0x220, add(mload(0x220), mul(s0, 0x00000e63628041b3)))
-                    mstore(0x240, add(mload(0x240), mul(s0, 0x00000e7e81a87361)))
-                    mstore(0x260, add(mload(0x260), mul(s0, 0x00000dabe78f6d98)))
-                    mstore(0x280, add(mload(0x280), mul(s0, 0x00000efb14cac554)))
-                    mstore(0x2a0, add(mload(0x2a0), mul(s0, 0x00000e5574743b10)))
-                    mstore(0x2c0, add(mload(0x2c0), mul(s0, 0x00000d05709f42c1)))
-                    mstore(0x2e0, add(mload(0x2e0), mul(s0, 0x00000e4690c96af1)))
-                    mstore(0x180, mod(d, 0xffffffff00000001))
-                }
-                { // partial round 21
-                    let x := mload(0x180) let x2 := mulmod(x, x, 0xffffffff00000001)
-                    let s0 := add(mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001), 0xa1ebb404b676afd9)
-                    let d := add(add(add(add(add(add(add(add(add(add(add(mul(s0, 25), mul(mload(0x1a0), 0xc15acf44759545a3)), mul(mload(0x1c0), 0xcbfdcf39869719d4)), mul(mload(0x1e0), 0x33f62042e2f80225)), mul(mload(0x200), 0x2599c5ead81d8fa3)), mul(mload(0x220), 0x0b306cb6c1d7c8d0)), mul(mload(0x240), 0x658c80d3df3729b1)), mul(mload(0x260), 0xe8d1b2b21b41429c)), mul(mload(0x280), 0xa1b67f09d4b3ccb8)), mul(mload(0x2a0), 0x0e1adf8b84437180)), mul(mload(0x2c0), 0x0d593a5e584af47b)), mul(mload(0x2e0), 0xa023d94c56e151c7))
-                    mstore(0x1a0, add(mload(0x1a0), mul(s0, 0x0000000f7157bc98)))
-                    mstore(0x1c0, add(mload(0x1c0), mul(s0, 0x0000000e3006d948)))
-                    mstore(0x1e0, add(mload(0x1e0), mul(s0, 0x0000000fa65811e6)))
-                    mstore(0x200, add(mload(0x200), mul(s0, 0x0000000e0d127e2f)))
-                    mstore(0x220, add(mload(0x220), mul(s0, 0x0000000fc18bfe53)))
-                    mstore(0x240, add(mload(0x240), mul(s0, 0x0000000fd002d901)))
-                    mstore(0x260, add(mload(0x260), mul(s0, 0x0000000eed6461d8)))
-                    mstore(0x280, add(mload(0x280), mul(s0, 0x0000001068562754)))
-                    mstore(0x2a0, add(mload(0x2a0), mul(s0, 0x0000000fa0236f50)))
-                    mstore(0x2c0, add(mload(0x2c0), mul(s0, 0x0000000e3af13ee1)))
-                    mstore(0x2e0, add(mload(0x2e0), mul(s0, 0x0000000fa460f6d1)))
-                    mstore(0x180, mod(d, 0xffffffff00000001))
-                }
-                { // partial round 22
-                    let x := mload(0x180) let x2 := mulmod(x, x, 0xffffffff00000001)
-                    let s0 := add(mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001), 0x860b6e1597a0173e)
-                    let d := add(add(add(add(add(add(add(add(add(add(add(mul(s0, 25), mul(mload(0x1a0), 0x49026cc3a4afc5a6)), mul(mload(0x1c0), 0xe06dff00ab25b91b)), mul(mload(0x1e0), 0x0ab38c561e8850ff)), mul(mload(0x200), 0x92c3c8275e105eeb)), mul(mload(0x220), 0xb65256e546889bd0)), mul(mload(0x240), 0x3c0468236ea142f6)), mul(mload(0x260), 0xee61766b889e18f2)), mul(mload(0x280), 0xa206f41b12c30415)), mul(mload(0x2a0), 0x02fe9d756c9f12d1)), mul(mload(0x2c0), 0xe9633210630cbf12)), mul(mload(0x2e0), 0x1ffea9fe85a0b0b1))
-                    mstore(0x1a0, add(mload(0x1a0), mul(s0, 0x0000000011131738)))
-                    mstore(0x1c0, add(mload(0x1c0), mul(s0, 0x000000000f56d588)))
-                    mstore(0x1e0, add(mload(0x1e0), mul(s0, 0x0000000011050f86)))
-                    mstore(0x200, add(mload(0x200), mul(s0, 0x000000000f848f4f)))
-                    mstore(0x220, add(mload(0x220), mul(s0, 0x00000000111527d3)))
-                    mstore(0x240, add(mload(0x240), mul(s0, 0x00000000114369a1)))
-                    mstore(0x260, add(mload(0x260), mul(s0, 0x00000000106f2f38)))
-                    mstore(0x280, add(mload(0x280), mul(s0, 0x0000000011e2ca94)))
-                    mstore(0x2a0, add(mload(0x2a0), mul(s0, 0x00000000110a29f0)))
-                    mstore(0x2c0, add(mload(0x2c0), mul(s0, 0x000000000fa9f5c1)))
-                    mstore(0x2e0, add(mload(0x2e0), mul(s0, 0x0000000010f625d1)))
-                    mstore(0x180, mod(d, 0xffffffff00000001))
-                }
-                { // partial round 23
-                    let x := mload(0x180) let x2 := mulmod(x, x, 0xffffffff00000001)
-                    let s0 := add(mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001), 0x308bb65a036acbce)
-                    let d := add(add(add(add(add(add(add(add(add(add(add(mul(s0, 25), mul(mload(0x1a0), 0x81d1ae8cc50240f3)), mul(mload(0x1c0), 0xf4c77a079a4607d7)), mul(mload(0x1e0), 0xed446b2315e3efc1)), mul(mload(0x200), 0x0b0a6b70915178c3)), mul(mload(0x220), 0xb11ff3e089f15d9a)), mul(mload(0x240), 0x1d4dba0b7ae9cc18)), mul(mload(0x260), 0x65d74e2f43b48d05)), mul(mload(0x280), 0xa2df8c6b8ae0804a)), mul(mload(0x2a0), 0xa4e6f0a8c33348a6)), mul(mload(0x2c0), 0xc0a26efc7be5669b)), mul(mload(0x2e0), 0xa6b6582c547d0d60))
-                    mstore(0x1a0, add(mload(0x1a0), mul(s0, 0x000000000011f718)))
-                    mstore(0x1c0, add(mload(0x1c0), mul(s0, 0x000000000010b6c8)))
-                    mstore(0x1e0, add(mload(0x1e0), mul(s0, 0x0000000000134a96)))
-                    mstore(0x200, add(mload(0x200), mul(s0, 0x000000000010cf7f)))
-                    mstore(0x220, add(mload(0x220), mul(s0, 0x0000000000124d03)))
-                    mstore(0x240, add(mload(0x240), mul(s0, 0x000000000013f8a1)))
-                    mstore(0x260, add(mload(0x260), mul(s0, 0x0000000000117c58)))
-                    mstore(0x280, add(mload(0x280), mul(s0, 0x0000000000132c94)))
-                    mstore(0x2a0, add(mload(0x2a0), mul(s0, 0x0000000000134fc0)))
-                    mstore(0x2c0, add(mload(0x2c0), mul(s0, 0x000000000010a091)))
-                    mstore(0x2e0, add(mload(0x2e0), mul(s0, 0x0000000000128961)))
-                    mstore(0x180, mod(d, 0xffffffff00000001))
-                }
-                { // partial round 24
-                    let x := mload(0x180) let x2 := mulmod(x, x, 0xffffffff00000001)
-                    let s0 := add(mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001), 0x1aca78f31c97c876)
-                    let d := add(add(add(add(add(add(add(add(add(add(add(mul(s0, 25), mul(mload(0x1a0), 0x84afc741f1c13213)), mul(mload(0x1c0), 0x2f8f43734fc906f3)), mul(mload(0x1e0), 0xde682d72da0a02d9)), mul(mload(0x200), 0x0bb005236adb9ef2)), mul(mload(0x220), 0x5bdf35c10a8b5624)), mul(mload(0x240), 0x0739a8a343950010)), mul(mload(0x260), 0x52f515f44785cfbc)), mul(mload(0x280), 0xcbaf4e5d82856c60)), mul(mload(0x2a0), 0xac9ea09074e3e150)), mul(mload(0x2c0), 0x8f0fa011a2035fb0)), mul(mload(0x2e0), 0x1a37905d8450904a))
-                    mstore(0x1a0, add(mload(0x1a0), mul(s0, 0x0000000000001300)))
-                    mstore(0x1c0, add(mload(0x1c0), mul(s0, 0x0000000000001750)))
-                    mstore(0x1e0, add(mload(0x1e0), mul(s0, 0x000000000000114e)))
-                    mstore(0x200, add(mload(0x200), mul(s0, 0x000000000000131f)))
-                    mstore(0x220, add(mload(0x220), mul(s0, 0x000000000000167b)))
-                    mstore(0x240, add(mload(0x240), mul(s0, 0x0000000000001371)))
-                    mstore(0x260, add(mload(0x260), mul(s0, 0x0000000000001230)))
-                    mstore(0x280, add(mload(0x280), mul(s0, 0x000000000000182c)))
-                    mstore(0x2a0, add(mload(0x2a0), mul(s0, 0x0000000000001368)))
-                    mstore(0x2c0, add(mload(0x2c0), mul(s0, 0x0000000000000f31)))
-                    mstore(0x2e0, add(mload(0x2e0), mul(s0, 0x00000000000015c9)))
-                    mstore(0x180, mod(d, 0xffffffff00000001))
-                }
-                { // partial round 25
-                    let x := mload(0x180) let x2 := mulmod(x, x, 0xffffffff00000001)
-                    let s0 := add(mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001), 0x0000000000000000)
-                    let d := add(add(add(add(add(add(add(add(add(add(add(mul(s0, 25), mul(mload(0x1a0), 0x3abeb80def61cc85)), mul(mload(0x1c0), 0x9d19c9dd4eac4133)), mul(mload(0x1e0), 0x075a652d9641a985)), mul(mload(0x200), 0x9daf69ae1b67e667)), mul(mload(0x220), 0x364f71da77920a18)), mul(mload(0x240), 0x50bd769f745c95b1)), mul(mload(0x260), 0xf223d1180dbbf3fc)), mul(mload(0x280), 0x2f885e584e04aa99)), mul(mload(0x2a0), 0xb69a0fa70aea684a)), mul(mload(0x2c0), 0x09584acaa6e062a0)), mul(mload(0x2e0), 0x0bc051640145b19b))
-                    mstore(0x1a0, add(mload(0x1a0), mul(s0, 0x0000000000000014)))
-                    mstore(0x1c0, add(mload(0x1c0), mul(s0, 0x0000000000000022)))
-                    mstore(0x1e0, add(mload(0x1e0), mul(s0, 0x0000000000000012)))
-                    mstore(0x200, add(mload(0x200), mul(s0, 0x0000000000000027)))
-                    mstore(0x220, add(mload(0x220), mul(s0, 0x000000000000000d)))
-                    mstore(0x240, add(mload(0x240), mul(s0, 0x000000000000000d)))
-                    mstore(0x260, add(mload(0x260), mul(s0, 0x000000000000001c)))
-                    mstore(0x280, add(mload(0x280), mul(s0, 0x0000000000000002)))
-                    mstore(0x2a0, add(mload(0x2a0), mul(s0, 0x0000000000000010)))
-                    mstore(0x2c0, add(mload(0x2c0), mul(s0, 0x0000000000000029)))
-                    mstore(0x2e0, add(mload(0x2e0), mul(s0, 0x000000000000000f)))
-                    mstore(0x180, mod(d, 0xffffffff00000001))
-                }
-                // full round 26
-                { let x := add(mload(0x180), 0x475cd3205a3bdcde) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x000, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x1a0), 0x18a42105c31b7e88) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x020, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x1c0), 0x023e7414af663068) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x040, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x1e0), 0x15147108121967d7) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x060, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x200), 0xe4a3dff1d7d6fef9) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x080, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x220), 0x01a8d1a588085737) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x0a0, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x240), 0x11b4c74eda62beef) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x0c0, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x260), 0xe587cc0d69a73346) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x0e0, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x280), 0x1ff7327017aa2a6e) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x100, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x2a0), 0x594e29c42473d06b) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x120, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x2c0), 0xf6f31db1899b12d5) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x140, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x2e0), 0xc02ac5e47312d3ca) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x160, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                mdsFull()
-                // full round 27
-                { let x := add(mload(0x000), 0xe70201e960cb78b8) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x000, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x020), 0x6f90ff3b6a65f108) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x020, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x040), 0x42747a7245e7fa84) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x040, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x060), 0xd1f507e43ab749b2) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x060, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x080), 0x1c86d265f15750cd) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x080, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x0a0), 0x3996ce73dd832c1c) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x0a0, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x0c0), 0x8e7fba02983224bd) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x0c0, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x0e0), 0xba0dec7103255dd4) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x0e0, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x100), 0x9e9cbd781628fc5b) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x100, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x120), 0xdae8645996edd6a5) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x120, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x140), 0xdebe0853b1a1d378) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x140, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x160), 0xa49229d24d014343) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x160, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                mdsFull()
-                // full round 28
-                { let x := add(mload(0x000), 0x7be5b9ffda905e1c) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x000, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x020), 0xa3c95eaec244aa30) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x020, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x040), 0x0230bca8f4df0544) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x040, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x060), 0x4135c2bebfe148c6) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x060, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x080), 0x166fc0cc438a3c72) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x080, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x0a0), 0x3762b59a8ae83efa) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x0a0, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x0c0), 0xe8928a4c89114750) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x0c0, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x0e0), 0x2a440b51a4945ee5) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x0e0, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x100), 0x80cefd2b7d99ff83) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x100, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x120), 0xbb9879c6e61fd62a) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x120, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x140), 0x6e7c8f1a84265034) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x140, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x160), 0x164bb2de1bbeddc8) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x160, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                mdsFull()
-                // full round 29
-                { let x := add(mload(0x000), 0xf3c12fe54d5c653b) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x000, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x020), 0x40b9e922ed9771e2) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x020, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x040), 0x551f5b0fbe7b1840) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x040, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x060), 0x25032aa7c4cb1811) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x060, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x080), 0xaaed34074b164346) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x080, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x0a0), 0x8ffd96bbf9c9c81d) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x0a0, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x0c0), 0x70fc91eb5937085c) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x0c0, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x0e0), 0x7f795e2a5f915440) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x0e0, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x100), 0x4543d9df5476d3cb) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x100, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x120), 0xf172d73e004fc90d) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x120, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x140), 0xdfd1c4febcc81238) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x140, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                { let x := add(mload(0x160), 0xbc8dfb627fe558fc) let x2 := mulmod(x, x, 0xffffffff00000001) mstore(0x160, mulmod(mulmod(x2, x, 0xffffffff00000001), mulmod(x2, x2, 0xffffffff00000001), 0xffffffff00000001)) }
-                mdsFull()
-            }
-            function mdsFull() {
-                // T_k = S_k | S_(k+1) << 85 | S_(k+2) << 170 (indices mod 12; bit 255 may carry
-                // a stray bit of S_(k+3), which only ever moves upward and is masked off).
-                let t := or(mload(0x160), or(shl(85, mload(0x000)), shl(170, mload(0x020))))
-                mstore(0x2e0, t)
-                t := or(mload(0x140), shl(85, t)) mstore(0x2c0, t)
-                t := or(mload(0x120), shl(85, t)) mstore(0x2a0, t)
-                t := or(mload(0x100), shl(85, t)) mstore(0x280, t)
-                t := or(mload(0x0e0), shl(85, t)) mstore(0x260, t)
-                t := or(mload(0x0c0), shl(85, t)) mstore(0x240, t)
-                t := or(mload(0x0a0), shl(85, t)) mstore(0x220, t)
-                t := or(mload(0x080), shl(85, t)) mstore(0x200, t)
-                t := or(mload(0x060), shl(85, t)) mstore(0x1e0, t)
-                t := or(mload(0x040), shl(85, t)) mstore(0x1c0, t)
-                t := or(mload(0x020), shl(85, t)) mstore(0x1a0, t)
-                t := or(mload(0x000), shl(85, t)) mstore(0x180, t)
-                let d0 := mul(mload(0x000), 8)
+                let x0 := mload(0x000)
+                let x1 := mload(0x020)
+                let x2 := mload(0x040)
+                let x3 := mload(0x060)
+                let x4 := mload(0x080)
+                let x5 := mload(0x0a0)
+                let x6 := mload(0x0c0)
+                let x7 := mload(0x0e0)
+                let x8 := mload(0x100)
+                let x9 := mload(0x120)
+                let x10 := mload(0x140)
+                let x11 := mload(0x160)
+                // full round 0: constants and S-boxes
                 {
-                    let w := add(add(add(add(add(add(add(add(add(add(add(mul(mload(0x180), 17), mul(mload(0x1a0), 15)), mul(mload(0x1c0), 41)), mul(mload(0x1e0), 16)), mul(mload(0x200), 2)), mul(mload(0x220), 28)), mul(mload(0x240), 13)), mul(mload(0x260), 13)), mul(mload(0x280), 39)), mul(mload(0x2a0), 18)), mul(mload(0x2c0), 34)), mul(mload(0x2e0), 20))
-                    mstore(0x000, mod(add(and(w, 0x1fffffffffffffffffffff), d0), 0xffffffff00000001))
-                    mstore(0x020, mod(and(shr(85, w), 0x1fffffffffffffffffffff), 0xffffffff00000001))
-                    mstore(0x040, mod(and(shr(170, w), 0x1fffffffffffffffffffff), 0xffffffff00000001))
+                    let y := add(x0, 0xb585f766f2144405)
+                    let b := mul(mul(y, y), y)
+                    x0 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
                 }
                 {
-                    let w := add(add(add(add(add(add(add(add(add(add(add(mul(mload(0x1e0), 17), mul(mload(0x200), 15)), mul(mload(0x220), 41)), mul(mload(0x240), 16)), mul(mload(0x260), 2)), mul(mload(0x280), 28)), mul(mload(0x2a0), 13)), mul(mload(0x2c0), 13)), mul(mload(0x2e0), 39)), mul(mload(0x180), 18)), mul(mload(0x1a0), 34)), mul(mload(0x1c0), 20))
-                    mstore(0x060, mod(and(w, 0x1fffffffffffffffffffff), 0xffffffff00000001))
-                    mstore(0x080, mod(and(shr(85, w), 0x1fffffffffffffffffffff), 0xffffffff00000001))
-                    mstore(0x0a0, mod(and(shr(170, w), 0x1fffffffffffffffffffff), 0xffffffff00000001))
+                    let y := add(x1, 0x7746a55f43921ad7)
+                    let b := mul(mul(y, y), y)
+                    x1 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
                 }
                 {
-                    let w := add(add(add(add(add(add(add(add(add(add(add(mul(mload(0x240), 17), mul(mload(0x260), 15)), mul(mload(0x280), 41)), mul(mload(0x2a0), 16)), mul(mload(0x2c0), 2)), mul(mload(0x2e0), 28)), mul(mload(0x180), 13)), mul(mload(0x1a0), 13)), mul(mload(0x1c0), 39)), mul(mload(0x1e0), 18)), mul(mload(0x200), 34)), mul(mload(0x220), 20))
-                    mstore(0x0c0, mod(and(w, 0x1fffffffffffffffffffff), 0xffffffff00000001))
-                    mstore(0x0e0, mod(and(shr(85, w), 0x1fffffffffffffffffffff), 0xffffffff00000001))
-                    mstore(0x100, mod(and(shr(170, w), 0x1fffffffffffffffffffff), 0xffffffff00000001))
+                    let y := add(x2, 0xb2fb0d31cee799b4)
+                    let b := mul(mul(y, y), y)
+                    x2 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
                 }
                 {
-                    let w := add(add(add(add(add(add(add(add(add(add(add(mul(mload(0x2a0), 17), mul(mload(0x2c0), 15)), mul(mload(0x2e0), 41)), mul(mload(0x180), 16)), mul(mload(0x1a0), 2)), mul(mload(0x1c0), 28)), mul(mload(0x1e0), 13)), mul(mload(0x200), 13)), mul(mload(0x220), 39)), mul(mload(0x240), 18)), mul(mload(0x260), 34)), mul(mload(0x280), 20))
-                    mstore(0x120, mod(and(w, 0x1fffffffffffffffffffff), 0xffffffff00000001))
-                    mstore(0x140, mod(and(shr(85, w), 0x1fffffffffffffffffffff), 0xffffffff00000001))
-                    mstore(0x160, mod(and(shr(170, w), 0x1fffffffffffffffffffff), 0xffffffff00000001))
+                    let y := add(x3, 0x0f6760a4803427d7)
+                    let b := mul(mul(y, y), y)
+                    x3 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                }
+                {
+                    let y := add(x4, 0xe10d666650f4e012)
+                    let b := mul(mul(y, y), y)
+                    x4 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                }
+                {
+                    let y := add(x5, 0x8cae14cb07d09bf1)
+                    let b := mul(mul(y, y), y)
+                    x5 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                }
+                {
+                    let y := add(x6, 0xd438539c95f63e9f)
+                    let b := mul(mul(y, y), y)
+                    x6 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                }
+                {
+                    let y := add(x7, 0xef781c7ce35b4c3d)
+                    let b := mul(mul(y, y), y)
+                    x7 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                }
+                {
+                    let y := add(x8, 0xcdc4a239b0c44426)
+                    let b := mul(mul(y, y), y)
+                    x8 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                }
+                {
+                    let y := add(x9, 0x277fa208bf337bff)
+                    let b := mul(mul(y, y), y)
+                    x9 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                }
+                {
+                    let y := add(x10, 0xe17653a29da578a1)
+                    let b := mul(mul(y, y), y)
+                    x10 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                }
+                {
+                    let y := add(x11, 0xc54302f225db2c76)
+                    let b := mul(mul(y, y), y)
+                    x11 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                }
+                // MDS of full round 0, constants and S-boxes of full round 1
+                mstore(0x180, add(mul(x0, 0x88000000000000000028000000000000000019), add(mul(x1, 0x5000000000000000002200000000000000000f), add(mul(x2, 0x4400000000000000001e000000000000000029), add(mul(x3, 0x3c000000000000000052000000000000000010), add(mul(x4, 0xa4000000000000000020000000000000000002), add(mul(x5, 0x4000000000000000000400000000000000001c), add(mul(x6, 0x800000000000000003800000000000000000d), add(mul(x7, 0x7000000000000000001a00000000000000000d), add(mul(x8, 0x3400000000000000001a000000000000000027), add(mul(x9, 0x3400000000000000004e000000000000000012), add(mul(x10, 0x9c000000000000000024000000000000000022), add(mul(x11, 0x48000000000000000044000000000000000014), 0x30ee466b5257715d000b39a351483831caa0086287821f722c881)))))))))))))
+                mstore(0x1a0, add(mul(x0, 0x3400000000000000004e000000000000000012), add(mul(x1, 0x9c000000000000000024000000000000000022), add(mul(x2, 0x48000000000000000044000000000000000014), add(mul(x3, 0x88000000000000000028000000000000000011), add(mul(x4, 0x5000000000000000002200000000000000000f), add(mul(x5, 0x4400000000000000001e000000000000000029), add(mul(x6, 0x3c000000000000000052000000000000000010), add(mul(x7, 0xa4000000000000000020000000000000000002), add(mul(x8, 0x4000000000000000000400000000000000001c), add(mul(x9, 0x800000000000000003800000000000000000d), add(mul(x10, 0x7000000000000000001a00000000000000000d), add(mul(x11, 0x3400000000000000001a000000000000000027), 0x1b92903063cc302700061177a47b8a82d9800a484c4c5ef6a0781)))))))))))))
+                mstore(0x1c0, add(mul(x0, 0x800000000000000003800000000000000000d), add(mul(x1, 0x7000000000000000001a00000000000000000d), add(mul(x2, 0x3400000000000000001a000000000000000027), add(mul(x3, 0x3400000000000000004e000000000000000012), add(mul(x4, 0x9c000000000000000024000000000000000022), add(mul(x5, 0x48000000000000000044000000000000000014), add(mul(x6, 0x88000000000000000028000000000000000011), add(mul(x7, 0x5000000000000000002200000000000000000f), add(mul(x8, 0x4400000000000000001e000000000000000029), add(mul(x9, 0x3c000000000000000052000000000000000010), add(mul(x10, 0xa4000000000000000020000000000000000002), add(mul(x11, 0x4000000000000000000400000000000000001c), 0x3571dc63eff191fec01c6c18dc15c90de70009a2eedb70d8f8cfa)))))))))))))
+                {
+                    let w := add(mul(x0, 0x3c000000000000000052000000000000000010), add(mul(x1, 0xa4000000000000000020000000000000000002), add(mul(x2, 0x4000000000000000000400000000000000001c), add(mul(x3, 0x800000000000000003800000000000000000d), add(mul(x4, 0x7000000000000000001a00000000000000000d), add(mul(x5, 0x3400000000000000001a000000000000000027), add(mul(x6, 0x3400000000000000004e000000000000000012), add(mul(x7, 0x9c000000000000000024000000000000000022), add(mul(x8, 0x48000000000000000044000000000000000014), add(mul(x9, 0x88000000000000000028000000000000000011), add(mul(x10, 0x5000000000000000002200000000000000000f), add(mul(x11, 0x4400000000000000001e000000000000000029), 0x3015cb230232eeeb40109384cad2d3897ce00c35eae071903ff0b))))))))))))
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x9 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x10 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x11 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                }
+                {
+                    let w := mload(0x1c0)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x6 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x7 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x8 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                }
+                {
+                    let w := mload(0x1a0)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x3 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x4 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x5 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                }
+                {
+                    let w := mload(0x180)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x0 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x1 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x2 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                }
+                // MDS of full round 1, constants and S-boxes of full round 2
+                mstore(0x180, add(mul(x0, 0x88000000000000000028000000000000000019), add(mul(x1, 0x5000000000000000002200000000000000000f), add(mul(x2, 0x4400000000000000001e000000000000000029), add(mul(x3, 0x3c000000000000000052000000000000000010), add(mul(x4, 0xa4000000000000000020000000000000000002), add(mul(x5, 0x4000000000000000000400000000000000001c), add(mul(x6, 0x800000000000000003800000000000000000d), add(mul(x7, 0x7000000000000000001a00000000000000000d), add(mul(x8, 0x3400000000000000001a000000000000000027), add(mul(x9, 0x3400000000000000004e000000000000000012), add(mul(x10, 0x9c000000000000000024000000000000000022), add(mul(x11, 0x48000000000000000044000000000000000014), 0x3df5c4fa018e4459401eadeda912b34c01a00e9fa634a21de0082)))))))))))))
+                mstore(0x1a0, add(mul(x0, 0x3400000000000000004e000000000000000012), add(mul(x1, 0x9c000000000000000024000000000000000022), add(mul(x2, 0x48000000000000000044000000000000000014), add(mul(x3, 0x88000000000000000028000000000000000011), add(mul(x4, 0x5000000000000000002200000000000000000f), add(mul(x5, 0x4400000000000000001e000000000000000029), add(mul(x6, 0x3c000000000000000052000000000000000010), add(mul(x7, 0xa4000000000000000020000000000000000002), add(mul(x8, 0x4000000000000000000400000000000000001c), add(mul(x9, 0x800000000000000003800000000000000000d), add(mul(x10, 0x7000000000000000001a00000000000000000d), add(mul(x11, 0x3400000000000000001a000000000000000027), 0x2b14767d7f3e14d78015ad00bc1c6165914008297132b32825daf)))))))))))))
+                mstore(0x1c0, add(mul(x0, 0x800000000000000003800000000000000000d), add(mul(x1, 0x7000000000000000001a00000000000000000d), add(mul(x2, 0x3400000000000000001a000000000000000027), add(mul(x3, 0x3400000000000000004e000000000000000012), add(mul(x4, 0x9c000000000000000024000000000000000022), add(mul(x5, 0x48000000000000000044000000000000000014), add(mul(x6, 0x88000000000000000028000000000000000011), add(mul(x7, 0x5000000000000000002200000000000000000f), add(mul(x8, 0x4400000000000000001e000000000000000029), add(mul(x9, 0x3c000000000000000052000000000000000010), add(mul(x10, 0xa4000000000000000020000000000000000002), add(mul(x11, 0x4000000000000000000400000000000000001c), 0x19aef4c39b383960c00af42aa182216608200502ad7dc18c2ad87)))))))))))))
+                {
+                    let w := add(mul(x0, 0x3c000000000000000052000000000000000010), add(mul(x1, 0xa4000000000000000020000000000000000002), add(mul(x2, 0x4000000000000000000400000000000000001c), add(mul(x3, 0x800000000000000003800000000000000000d), add(mul(x4, 0x7000000000000000001a00000000000000000d), add(mul(x5, 0x3400000000000000001a000000000000000027), add(mul(x6, 0x3400000000000000004e000000000000000012), add(mul(x7, 0x9c000000000000000024000000000000000022), add(mul(x8, 0x48000000000000000044000000000000000014), add(mul(x9, 0x88000000000000000028000000000000000011), add(mul(x10, 0x5000000000000000002200000000000000000f), add(mul(x11, 0x4400000000000000001e000000000000000029), 0xa2e3b0eba70a58cc01e0c24e9fb62a1ac2000da2abef589d644e))))))))))))
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x9 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x10 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x11 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                }
+                {
+                    let w := mload(0x1c0)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x6 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x7 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x8 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                }
+                {
+                    let w := mload(0x1a0)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x3 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x4 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x5 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                }
+                {
+                    let w := mload(0x180)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x0 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x1 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x2 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                }
+                // MDS of full round 2, constants and S-boxes of full round 3
+                mstore(0x180, add(mul(x0, 0x88000000000000000028000000000000000019), add(mul(x1, 0x5000000000000000002200000000000000000f), add(mul(x2, 0x4400000000000000001e000000000000000029), add(mul(x3, 0x3c000000000000000052000000000000000010), add(mul(x4, 0xa4000000000000000020000000000000000002), add(mul(x5, 0x4000000000000000000400000000000000001c), add(mul(x6, 0x800000000000000003800000000000000000d), add(mul(x7, 0x7000000000000000001a00000000000000000d), add(mul(x8, 0x3400000000000000001a000000000000000027), add(mul(x9, 0x3400000000000000004e000000000000000012), add(mul(x10, 0x9c000000000000000024000000000000000022), add(mul(x11, 0x48000000000000000044000000000000000014), 0x6757b8abe0bb07000e1ce83d7fdd2cb0c0092a756e67e2b9413)))))))))))))
+                mstore(0x1a0, add(mul(x0, 0x3400000000000000004e000000000000000012), add(mul(x1, 0x9c000000000000000024000000000000000022), add(mul(x2, 0x48000000000000000044000000000000000014), add(mul(x3, 0x88000000000000000028000000000000000011), add(mul(x4, 0x5000000000000000002200000000000000000f), add(mul(x5, 0x4400000000000000001e000000000000000029), add(mul(x6, 0x3c000000000000000052000000000000000010), add(mul(x7, 0xa4000000000000000020000000000000000002), add(mul(x8, 0x4000000000000000000400000000000000001c), add(mul(x9, 0x800000000000000003800000000000000000d), add(mul(x10, 0x7000000000000000001a00000000000000000d), add(mul(x11, 0x3400000000000000001a000000000000000027), 0x1877d45ee1a9190e400f9e82d9fcfc29942006f6f2ed772466352)))))))))))))
+                mstore(0x1c0, add(mul(x0, 0x800000000000000003800000000000000000d), add(mul(x1, 0x7000000000000000001a00000000000000000d), add(mul(x2, 0x3400000000000000001a000000000000000027), add(mul(x3, 0x3400000000000000004e000000000000000012), add(mul(x4, 0x9c000000000000000024000000000000000022), add(mul(x5, 0x48000000000000000044000000000000000014), add(mul(x6, 0x88000000000000000028000000000000000011), add(mul(x7, 0x5000000000000000002200000000000000000f), add(mul(x8, 0x4400000000000000001e000000000000000029), add(mul(x9, 0x3c000000000000000052000000000000000010), add(mul(x10, 0xa4000000000000000020000000000000000002), add(mul(x11, 0x4000000000000000000400000000000000001c), 0x3a2f8f976a010f95c00972b369173820e660085dc499b11d77b75)))))))))))))
+                {
+                    let w := add(mul(x0, 0x3c000000000000000052000000000000000010), add(mul(x1, 0xa4000000000000000020000000000000000002), add(mul(x2, 0x4000000000000000000400000000000000001c), add(mul(x3, 0x800000000000000003800000000000000000d), add(mul(x4, 0x7000000000000000001a00000000000000000d), add(mul(x5, 0x3400000000000000001a000000000000000027), add(mul(x6, 0x3400000000000000004e000000000000000012), add(mul(x7, 0x9c000000000000000024000000000000000022), add(mul(x8, 0x48000000000000000044000000000000000014), add(mul(x9, 0x88000000000000000028000000000000000011), add(mul(x10, 0x5000000000000000002200000000000000000f), add(mul(x11, 0x4400000000000000001e000000000000000029), 0x298dc24fb2cab58c4008162597e13dee97e00f5c0bc1de6da8699))))))))))))
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x9 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x10 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x11 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                }
+                {
+                    let w := mload(0x1c0)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x6 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x7 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x8 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                }
+                {
+                    let w := mload(0x1a0)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x3 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x4 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x5 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                }
+                {
+                    let w := mload(0x180)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x0 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x1 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x2 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                }
+                // MDS of the last full round, first partial constants and initial matrix in one
+                // 12×12 product: T_c < 12·p² + p < 2^132 (T_1..T_11 via scratch), T_0 < 2^73
+                mstore(0x2e0, add(mul(x0, 0xe3ef40eacc6ff78d), add(mul(x1, 0x6fadc9347faeee81), add(mul(x2, 0x9b6e5164ed35d878), add(mul(x3, 0x17f9202c16676b2f), add(mul(x4, 0xeb4c0ce280c3e935), add(mul(x5, 0x66c8bab2096cfd38), add(mul(x6, 0x59ccc4d5184bc93a), add(mul(x7, 0x605a82c52b5ad2f1), add(mul(x8, 0x727eca45c8d7bb71), add(mul(x9, 0x7a5cf5b7b922e946), add(mul(x10, 0x819f2c14a8366b1f), add(mul(x11, 0x817bd8a7869ed1b5), 0x2f9bbff67c36e561)))))))))))))
+                mstore(0x2c0, add(mul(x0, 0x72af70cdcb99214f), add(mul(x1, 0x9b6e5164ed35d878), add(mul(x2, 0x97f9b7d2cfc2ade5), add(mul(x3, 0xe95c10ae32e05085), add(mul(x4, 0x2c4916605e3dea58), add(mul(x5, 0xa6fdb8ebccc51667), add(mul(x6, 0x3743057c07a5dbfa), add(mul(x7, 0xe6fdf23648931b99), add(mul(x8, 0xde2a0516f8c9d943), add(mul(x9, 0xfa9db0de2d852e7a), add(mul(x10, 0x2dc10fce3233f443), add(mul(x11, 0xd267254bea1097f4), 0x005b2c6ffb118be4)))))))))))))
+                mstore(0x2a0, add(mul(x0, 0xfb9373c8481e0f0d), add(mul(x1, 0x17f9202c16676b2f), add(mul(x2, 0xe95c10ae32e05085), add(mul(x3, 0x62ecbe05e02433fc), add(mul(x4, 0x81c44e9699915693), add(mul(x5, 0x63c9679d8572a867), add(mul(x6, 0x462269e4b04620a5), add(mul(x7, 0xd499fcbf63fbd266), add(mul(x8, 0xe04ea1957ad8305c), add(mul(x9, 0x383dd77e07998487), add(mul(x10, 0xdb6945a20d277091), add(mul(x11, 0x60c33ebd1e023f0a), 0x687d9dd5d32ac249)))))))))))))
+                mstore(0x280, add(mul(x0, 0x2044ce14eaf8f5d9), add(mul(x1, 0xeb4c0ce280c3e935), add(mul(x2, 0x2c4916605e3dea58), add(mul(x3, 0x81c44e9699915693), add(mul(x4, 0xa4daffb3ffd0e78f), add(mul(x5, 0xb827c807875511c0), add(mul(x6, 0x39302966be7df654), add(mul(x7, 0x7c66d474cd2087cb), add(mul(x8, 0xb70fb5f2b4f1f85f), add(mul(x9, 0x2aec981be4b62ed5), add(mul(x10, 0x77c1a153e73659e8), add(mul(x11, 0xa89ef32ae1462322), 0xeeb405448c57ab5c)))))))))))))
+                mstore(0x260, add(mul(x0, 0xcfb03c902d447551), add(mul(x1, 0x66c8bab2096cfd38), add(mul(x2, 0xa6fdb8ebccc51667), add(mul(x3, 0x63c9679d8572a867), add(mul(x4, 0xb827c807875511c0), add(mul(x5, 0xfc02e869e21b72f8), add(mul(x6, 0x88685b4f0798dfd1), add(mul(x7, 0xb1a0132288b1619b), add(mul(x8, 0xc734f3829ed30b0c), add(mul(x9, 0x8a00c7c83c762584), add(mul(x10, 0xaad1255d46e78f07), add(mul(x11, 0x6250f5f176d483e7), 0x910defb74881e53a)))))))))))))
+                mstore(0x240, add(mul(x0, 0xb59f9ff0ac6d5d78), add(mul(x1, 0x59ccc4d5184bc93a), add(mul(x2, 0x3743057c07a5dbfa), add(mul(x3, 0x462269e4b04620a5), add(mul(x4, 0x39302966be7df654), add(mul(x5, 0x88685b4f0798dfd1), add(mul(x6, 0x441f3a3747b5adb7), add(mul(x7, 0x3373035a3ca3dac6), add(mul(x8, 0x226a4dcf5db3316d), add(mul(x9, 0x577e0472764f061d), add(mul(x10, 0x13d316e45539aef4), add(mul(x11, 0xe16a6c1dee3ba347), 0x2f329687c0336569)))))))))))))
+                mstore(0x220, add(mul(x0, 0x068da2264f65ec3e), add(mul(x1, 0x605a82c52b5ad2f1), add(mul(x2, 0xe6fdf23648931b99), add(mul(x3, 0xd499fcbf63fbd266), add(mul(x4, 0x7c66d474cd2087cb), add(mul(x5, 0xb1a0132288b1619b), add(mul(x6, 0x3373035a3ca3dac6), add(mul(x7, 0xf4898a1a3554ee49), add(mul(x8, 0x6df1d31fa84398f4), add(mul(x9, 0x956d3c8b5528e064), add(mul(x10, 0xe1ecc5c21eec0646), add(mul(x11, 0xec9730136b7c2c05), 0x8fcb0bb5e8349c19)))))))))))))
+                mstore(0x200, add(mul(x0, 0x466d8f66a8f9fed5), add(mul(x1, 0x727eca45c8d7bb71), add(mul(x2, 0xde2a0516f8c9d943), add(mul(x3, 0xe04ea1957ad8305c), add(mul(x4, 0xb70fb5f2b4f1f85f), add(mul(x5, 0xc734f3829ed30b0c), add(mul(x6, 0x226a4dcf5db3316d), add(mul(x7, 0x6df1d31fa84398f4), add(mul(x8, 0x82178371fa5fff69), add(mul(x9, 0xe202be7ad7265af6), add(mul(x10, 0x9e62c7d7b000cb0b), add(mul(x11, 0x3cf7c3a39d94c236), 0x4999ee6f64cebe9c)))))))))))))
+                mstore(0x1e0, add(mul(x0, 0xb4a02c5c826d523e), add(mul(x1, 0x7a5cf5b7b922e946), add(mul(x2, 0xfa9db0de2d852e7a), add(mul(x3, 0x383dd77e07998487), add(mul(x4, 0x2aec981be4b62ed5), add(mul(x5, 0x8a00c7c83c762584), add(mul(x6, 0x577e0472764f061d), add(mul(x7, 0x956d3c8b5528e064), add(mul(x8, 0xe202be7ad7265af6), add(mul(x9, 0x0ee7b04568203481), add(mul(x10, 0x8e1de42b665c6706), add(mul(x11, 0xb4707207455f57e3), 0x83c970eda529ac62)))))))))))))
+                mstore(0x1c0, add(mul(x0, 0xdbf23e50005e7f24), add(mul(x1, 0x819f2c14a8366b1f), add(mul(x2, 0x2dc10fce3233f443), add(mul(x3, 0xdb6945a20d277091), add(mul(x4, 0x77c1a153e73659e8), add(mul(x5, 0xaad1255d46e78f07), add(mul(x6, 0x13d316e45539aef4), add(mul(x7, 0xe1ecc5c21eec0646), add(mul(x8, 0x9e62c7d7b000cb0b), add(mul(x9, 0x8e1de42b665c6706), add(mul(x10, 0xcd9bf0bd292c5fda), add(mul(x11, 0xaadb39e83e76a9e0), 0xb2a2afc607ef049f)))))))))))))
+                mstore(0x1a0, add(mul(x0, 0x78566230aa7cc5d0), add(mul(x1, 0x817bd8a7869ed1b5), add(mul(x2, 0xd267254bea1097f4), add(mul(x3, 0x60c33ebd1e023f0a), add(mul(x4, 0xa89ef32ae1462322), add(mul(x5, 0x6250f5f176d483e7), add(mul(x6, 0xe16a6c1dee3ba347), add(mul(x7, 0xec9730136b7c2c05), add(mul(x8, 0x3cf7c3a39d94c236), add(mul(x9, 0xb4707207455f57e3), add(mul(x10, 0xaadb39e83e76a9e0), add(mul(x11, 0x32f8ae916e567d39), 0xf73ffc6328cb16c3)))))))))))))
+                x0 := add(mul(x0, 25), add(mul(x1, 15), add(mul(x2, 41), add(mul(x3, 16), add(mul(x4, 2), add(mul(x5, 28), add(mul(x6, 13), add(mul(x7, 13), add(mul(x8, 39), add(mul(x9, 18), add(mul(x10, 34), add(mul(x11, 20), 0x3cc3f892184df408))))))))))))
+                x1 := mload(0x1a0)
+                x2 := mload(0x1c0)
+                x3 := mload(0x1e0)
+                x4 := mload(0x200)
+                x5 := mload(0x220)
+                x6 := mload(0x240)
+                x7 := mload(0x260)
+                x8 := mload(0x280)
+                x9 := mload(0x2a0)
+                x10 := mload(0x2c0)
+                x11 := mload(0x2e0)
+                // partial rounds 4 and 5: s = x0^7 + c; d = mds00·s + Σ ŵ_j·x_j; s' = d^7 + c';
+                // x_j += s·v_j + s'·v'_j (one update for both rounds); x0 ← c0'·s' + Σ ŵ'_j·x_j
+                {
+                    let b := mul(mul(x0, x0), x0)
+                    x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), x0, 0xffffffff00000001), 0x74cb2e819ae421ab)
+                }
+                {
+                    let d := add(mul(x0, 25), add(mul(x1, 0x3d999c961b7c63b0), add(mul(x2, 0x814e82efcd172529), add(mul(x3, 0x2421e5d236704588), add(mul(x4, 0x887af7d4dd482328), add(mul(x5, 0xa5e9c291f6119b27), add(mul(x6, 0xbdc52b2676a4b4aa), add(mul(x7, 0x64832009d29bcf57), add(mul(x8, 0x09c4155174a552cc), add(mul(x9, 0x463f9ee03d290810), add(mul(x10, 0xc810936e64982542), mul(x11, 0x043b1c289f7bc3ac))))))))))))
+                    {
+                        let y := mod(d, 0xffffffff00000001)
+                        let b := mul(mul(y, y), y)
+                        d := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xd2559d2370e7f663)
+                    }
+                    x1 := add(x1, add(mul(x0, 0x94877900674181c3), mul(d, 0x0adef3740e71c726)))
+                    x2 := add(x2, add(mul(x0, 0xc6c67cc37a2a2bbd), mul(d, 0xa37bf67c6f986559)))
+                    x3 := add(x3, add(mul(x0, 0xd667c2055387940f), mul(d, 0xc6b16f7ed4fa1b00)))
+                    x4 := add(x4, add(mul(x0, 0x0ba63a63e94b5ff0), mul(d, 0x6a065da88d8bfc3c)))
+                    x5 := add(x5, add(mul(x0, 0x99460cc41b8f079f), mul(d, 0x4cabc0916844b46f)))
+                    x6 := add(x6, add(mul(x0, 0x7ff02375ed524bb3), mul(d, 0x407faac0f02e78d1)))
+                    x7 := add(x7, add(mul(x0, 0xea0870b47a8caf0e), mul(d, 0x07a786d9cf0852cf)))
+                    x8 := add(x8, add(mul(x0, 0xabcad82633b7bc9d), mul(d, 0x42433fb6949a629a)))
+                    x9 := add(x9, add(mul(x0, 0x3b8d135261052241), mul(d, 0x891682a147ce43b0)))
+                    x10 := add(x10, add(mul(x0, 0xfb4515f5e5b0d539), mul(d, 0x26cfd58e7b003b55)))
+                    x11 := add(x11, add(mul(x0, 0x3ee8011c2b37f77c), mul(d, 0x2bbf0ed7b657acb3)))
+                    x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0x673655aae8be5a8b), add(mul(x2, 0xd510fe714f39fa10), add(mul(x3, 0x2c68a099b51c9e73), add(mul(x4, 0xa667bfa9aa96999d), add(mul(x5, 0x4d67e72f063e2108), add(mul(x6, 0xf84dde3e6acda179), add(mul(x7, 0x40f9cc8c08f80981), add(mul(x8, 0x5ead032050097142), add(mul(x9, 0x6591b02092d671bb), add(mul(x10, 0x00e18c71963dd1b7), mul(x11, 0x8a21bcd24a14218a))))))))))))
+                }
+                // partial rounds 6 and 7: s = x0^7 + c; d = mds00·s + Σ ŵ_j·x_j; s' = d^7 + c';
+                // x_j += s·v_j + s'·v'_j (one update for both rounds); x0 ← c0'·s' + Σ ŵ'_j·x_j
+                {
+                    let y := mod(x0, 0xffffffff00000001)
+                    let b := mul(mul(y, y), y)
+                    x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0x62bf78acf843d17c)
+                }
+                {
+                    let d := add(mul(x0, 25), add(mul(x1, 0x202800f4addbdc87), add(mul(x2, 0xe4b5bdb1cc3504ff), add(mul(x3, 0xbe32b32a825596e7), add(mul(x4, 0x8e0f68c5dc223b9a), add(mul(x5, 0x58022d9e1c256ce3), add(mul(x6, 0x584d29227aa073ac), add(mul(x7, 0x8b9352ad04bef9e7), add(mul(x8, 0xaead42a3f445ecbf), add(mul(x9, 0x3c667a1d833a3cca), add(mul(x10, 0xda6f61838efa1ffe), mul(x11, 0xe8f749470bd7c446))))))))))))
+                    {
+                        let y := mod(d, 0xffffffff00000001)
+                        let b := mul(mul(y, y), y)
+                        d := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xd5ab7b67e14d1fb4)
+                    }
+                    x1 := add(x1, add(mul(x0, 0x481ac7746b159c67), mul(d, 0xb22d2432b72d5098)))
+                    x2 := add(x2, add(mul(x0, 0xe367de32f108e278), mul(d, 0x9e18a487f44d2fe4)))
+                    x3 := add(x3, add(mul(x0, 0x73f260087ad28bec), mul(d, 0x4b39e14ce22abd3c)))
+                    x4 := add(x4, add(mul(x0, 0x5cfc82216bc1bdca), mul(d, 0x9e77fde2eb315e0d)))
+                    x5 := add(x5, add(mul(x0, 0xcaccc870a2663a0e), mul(d, 0xca5e0385fe67014d)))
+                    x6 := add(x6, add(mul(x0, 0xdb69cd7b4298c45d), mul(d, 0x0c2cb99bf1b6bddb)))
+                    x7 := add(x7, add(mul(x0, 0x7bc9e0c57243e62d), mul(d, 0x99ec1cd2a4460bfe)))
+                    x8 := add(x8, add(mul(x0, 0x3cc51c5d368693ae), mul(d, 0x8577a815a2ff843f)))
+                    x9 := add(x9, add(mul(x0, 0x366b4e8cc068895b), mul(d, 0x7d80a6b4fd6518a5)))
+                    x10 := add(x10, add(mul(x0, 0x2bd18715cdabbca4), mul(d, 0xeb6c67123eab62cb)))
+                    x11 := add(x11, add(mul(x0, 0xa752061c4f33b8cf), mul(d, 0x8f7851650eca21a5)))
+                    x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0xc5b85bab9e5b3869), add(mul(x2, 0x45245258aec51cf7), add(mul(x3, 0x16e6b8e68b931830), add(mul(x4, 0xe2ae0f051418112c), add(mul(x5, 0x0470e26a0093a65b), add(mul(x6, 0x6bef71973a8146ed), add(mul(x7, 0x119265be51812daf), add(mul(x8, 0xb0be7356254bea2e), add(mul(x9, 0x8584defff7589bd7), add(mul(x10, 0x3c5fe4aeb1fb52ba), mul(x11, 0x9e7cd88acf543a5e))))))))))))
+                }
+                // partial rounds 8 and 9: s = x0^7 + c; d = mds00·s + Σ ŵ_j·x_j; s' = d^7 + c';
+                // x_j += s·v_j + s'·v'_j (one update for both rounds); x0 ← c0'·s' + Σ ŵ'_j·x_j
+                {
+                    let y := mod(x0, 0xffffffff00000001)
+                    let b := mul(mul(y, y), y)
+                    x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xb9fe2ae6e0969bdc)
+                }
+                {
+                    let d := add(mul(x0, 25), add(mul(x1, 0x179be4bba87f0a8c), add(mul(x2, 0xacf63d95d8887355), add(mul(x3, 0x6696670196b0074f), add(mul(x4, 0xd99ddf1fe75085f9), add(mul(x5, 0xc2597881fef0283b), add(mul(x6, 0xcf48395ee6c54f14), add(mul(x7, 0x15226a8e4cd8d3b6), add(mul(x8, 0xc053297389af5d3b), add(mul(x9, 0x2c08893f0d1580e2), add(mul(x10, 0x0ed3cbcff6fcc5ba), mul(x11, 0xc82f510ecf81f6d0))))))))))))
+                    {
+                        let y := mod(d, 0xffffffff00000001)
+                        let b := mul(mul(y, y), y)
+                        d := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xe33fdf79f92a10e8)
+                    }
+                    x1 := add(x1, add(mul(x0, 0x11ba9a1b81718c2a), mul(d, 0x37f4e36af6073c6e)))
+                    x2 := add(x2, add(mul(x0, 0x9f7d798a3323410c), mul(d, 0x4edc0918210800e9)))
+                    x3 := add(x3, add(mul(x0, 0xa821855c8c1cf5e5), mul(d, 0xc44998e99eae4188)))
+                    x4 := add(x4, add(mul(x0, 0x535e8d6fac0031b2), mul(d, 0x9f4310d05d068338)))
+                    x5 := add(x5, add(mul(x0, 0x404e7c751b634320), mul(d, 0x9ec7fe4350680f29)))
+                    x6 := add(x6, add(mul(x0, 0xa729353f6e55d354), mul(d, 0xc5b2c1fdc0b50874)))
+                    x7 := add(x7, add(mul(x0, 0x4db97d92e58bb831), mul(d, 0xa01920c5ef8b2ebe)))
+                    x8 := add(x8, add(mul(x0, 0xb53926c27897bf7d), mul(d, 0x59fa6f8bd91d58ba)))
+                    x9 := add(x9, add(mul(x0, 0x965040d52fe115c5), mul(d, 0x8bfc9eb89b515a82)))
+                    x10 := add(x10, add(mul(x0, 0x9565fa41ebd31fd7), mul(d, 0xbe86a7a2555ae775)))
+                    x11 := add(x11, add(mul(x0, 0xaae4438c877ea8f4), mul(d, 0xcbb8bbaa3810babf)))
+                    x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0x94b06183acb715cc), add(mul(x2, 0x500392ed0d431137), add(mul(x3, 0x861cc95ad5c86323), add(mul(x4, 0x05830a443f86c4ac), add(mul(x5, 0x3b68225874a20a7c), add(mul(x6, 0x10b3309838e236fb), add(mul(x7, 0x9b77fc8bcd559e2c), add(mul(x8, 0xbdecf5e0cb9cb213), add(mul(x9, 0x30276f1221ace5fa), add(mul(x10, 0x7935dd342764a144), mul(x11, 0xeac6db520bb03708))))))))))))
+                }
+                // partial rounds 10 and 11: s = x0^7 + c; d = mds00·s + Σ ŵ_j·x_j; s' = d^7 + c';
+                // x_j += s·v_j + s'·v'_j (one update for both rounds); x0 ← c0'·s' + Σ ŵ'_j·x_j
+                {
+                    let y := mod(x0, 0xffffffff00000001)
+                    let b := mul(mul(y, y), y)
+                    x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0x0ea2bb4c2b25989b)
+                }
+                {
+                    let d := add(mul(x0, 25), add(mul(x1, 0x7186a80551025f8f), add(mul(x2, 0x622247557e9b5371), add(mul(x3, 0xc4cbe326d1ad9742), add(mul(x4, 0x55f1523ac6a23ea2), add(mul(x5, 0xa13dfe77a3d52f53), add(mul(x6, 0xe30750b6301c0452), add(mul(x7, 0x08bd488070a3a32b), add(mul(x8, 0xcd800caef5b72ae3), add(mul(x9, 0x83329c90f04233ce), add(mul(x10, 0xb5b99e6664a0a3ee), mul(x11, 0x6b0731849e200a7f))))))))))))
+                    {
+                        let y := mod(d, 0xffffffff00000001)
+                        let b := mul(mul(y, y), y)
+                        d := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xca9121fbf9d38f06)
+                    }
+                    x1 := add(x1, add(mul(x0, 0x577f9a9e7ee3f9c2), mul(d, 0xf02a3ac068ee110b)))
+                    x2 := add(x2, add(mul(x0, 0x88c522b949ace7b1), mul(d, 0x0a3630dafb8ae2d7)))
+                    x3 := add(x3, add(mul(x0, 0x82f07007c8b72106), mul(d, 0xce0dc874eaf9b55c)))
+                    x4 := add(x4, add(mul(x0, 0x8283d37c6675b50e), mul(d, 0x9a95f6cff5b55c7e)))
+                    x5 := add(x5, add(mul(x0, 0x98b074d9bbac1123), mul(d, 0x626d76abfed00c7b)))
+                    x6 := add(x6, add(mul(x0, 0x75c56fb7758317c1), mul(d, 0xa0c1cf1251c204ad)))
+                    x7 := add(x7, add(mul(x0, 0xfed24e206052bc72), mul(d, 0xdaebd3006321052c)))
+                    x8 := add(x8, add(mul(x0, 0x26d7c3d1bc07dae5), mul(d, 0x3d4bd48b625a8065)))
+                    x9 := add(x9, add(mul(x0, 0xf88c5e441e28dbb4), mul(d, 0x7f1e584e071f6ed2)))
+                    x10 := add(x10, add(mul(x0, 0x4fe27f9f96615270), mul(d, 0x720574f0501caed3)))
+                    x11 := add(x11, add(mul(x0, 0x514d4ba49c2b14fe), mul(d, 0xe3260ba93d23540a)))
+                    x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0xec3fabc192b01799), add(mul(x2, 0x382b38cee8ee5375), add(mul(x3, 0x3bfb6c3f0e616572), add(mul(x4, 0x514abd0cf6c7bc86), add(mul(x5, 0x47521b1361dcc546), add(mul(x6, 0x178093843f863d14), add(mul(x7, 0xad1003c5d28918e7), add(mul(x8, 0x738450e42495bc81), add(mul(x9, 0xaf947c59af5e4047), add(mul(x10, 0x4653fb0685084ef2), mul(x11, 0x057fde2062ae35bf))))))))))))
+                }
+                // partial rounds 12 and 13: s = x0^7 + c; d = mds00·s + Σ ŵ_j·x_j; s' = d^7 + c';
+                // x_j += s·v_j + s'·v'_j (one update for both rounds); x0 ← c0'·s' + Σ ŵ'_j·x_j
+                {
+                    let y := mod(x0, 0xffffffff00000001)
+                    let b := mul(mul(y, y), y)
+                    x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xbdd9b0aa81f58fa4)
+                }
+                {
+                    let d := add(mul(x0, 25), add(mul(x1, 0xe376678d843ce55e), add(mul(x2, 0x66f3860d7514e7fc), add(mul(x3, 0x7817f3dfff8b4ffa), add(mul(x4, 0x3929624a9def725b), add(mul(x5, 0x0126ca37f215a80a), add(mul(x6, 0xfce2f5d02762a303), add(mul(x7, 0x1bc927375febbad7), add(mul(x8, 0x85b481e5243f60bf), add(mul(x9, 0x2d3c5f42a39c91a0), add(mul(x10, 0x0811719919351ae8), mul(x11, 0xf669de0add993131))))))))))))
+                    {
+                        let y := mod(d, 0xffffffff00000001)
+                        let b := mul(mul(y, y), y)
+                        d := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0x83079fa4ecf20d7e)
+                    }
+                    x1 := add(x1, add(mul(x0, 0xab1cbd41d8c1e335), mul(d, 0x3d4eab2b8ef5f796)))
+                    x2 := add(x2, add(mul(x0, 0x9322ed4c0bc2df01), mul(d, 0xcfff421583896e22)))
+                    x3 := add(x3, add(mul(x0, 0x51c3c0983d4284e5), mul(d, 0x4143cb32d39ac3d9)))
+                    x4 := add(x4, add(mul(x0, 0x94178e291145c231), mul(d, 0x22365051b78a5b65)))
+                    x5 := add(x5, add(mul(x0, 0xfd0f1a973d6b2085), mul(d, 0x6f7fd010d027c9b6)))
+                    x6 := add(x6, add(mul(x0, 0xd427ad96e2b39719), mul(d, 0xd9dd36fba77522ab)))
+                    x7 := add(x7, add(mul(x0, 0x8a52437fecaac06b), mul(d, 0xa44cf1cb33e37165)))
+                    x8 := add(x8, add(mul(x0, 0xdc20ee4b8c4c9a80), mul(d, 0x3fc83d3038c86417)))
+                    x9 := add(x9, add(mul(x0, 0xa2c98e9549da2100), mul(d, 0xc4588d418e88d270)))
+                    x10 := add(x10, add(mul(x0, 0x1603fe12613db5b6), mul(d, 0xce1320f10ab80fe2)))
+                    x11 := add(x11, add(mul(x0, 0x0e174929433c5505), mul(d, 0xdb5eadbbec18de5d)))
+                    x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0x7de38bae084da92d), add(mul(x2, 0x5b848442237e8a9b), add(mul(x3, 0xf6c705da84d57310), add(mul(x4, 0x31e6a4bdb6a49017), add(mul(x5, 0x889489706e5c5c0f), add(mul(x6, 0x0e4a205459692a1b), add(mul(x7, 0xbac3fa75ee26f299), add(mul(x8, 0x5f5894f4057d755e), add(mul(x9, 0xb0dc3ecd724bb076), add(mul(x10, 0x5e34d8554a6452ba), mul(x11, 0x04f78fd8c1fdcc5f))))))))))))
+                }
+                // partial rounds 14 and 15: s = x0^7 + c; d = mds00·s + Σ ŵ_j·x_j; s' = d^7 + c';
+                // x_j += s·v_j + s'·v'_j (one update for both rounds); x0 ← c0'·s' + Σ ŵ'_j·x_j
+                {
+                    let y := mod(x0, 0xffffffff00000001)
+                    let b := mul(mul(y, y), y)
+                    x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0x650b838edfcc4ad3)
+                }
+                {
+                    let d := add(mul(x0, 25), add(mul(x1, 0x4dd19c38779512ea), add(mul(x2, 0xdb79ba02704620e9), add(mul(x3, 0x92a29a3675a5d2be), add(mul(x4, 0xd5177029fe495166), add(mul(x5, 0xd32b3298a13330c1), add(mul(x6, 0x251c4a3eb2c5f8fd), add(mul(x7, 0xe1c48b26e0d98825), add(mul(x8, 0x3301d3362a4ffccb), add(mul(x9, 0x09bb6c88de8cd178), add(mul(x10, 0xdc05b676564f538a), mul(x11, 0x60192d883e473fee))))))))))))
+                    {
+                        let y := mod(d, 0xffffffff00000001)
+                        let b := mul(mul(y, y), y)
+                        d := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0x77180c88583c76ac)
+                    }
+                    x1 := add(x1, add(mul(x0, 0x1183dfce7c454afd), mul(d, 0x84d1ecc4d53d2ff1)))
+                    x2 := add(x2, add(mul(x0, 0x21cea4aa3d3ed949), mul(d, 0xd8af8b9ceb4e11b6)))
+                    x3 := add(x3, add(mul(x0, 0x0fce6f70303f2304), mul(d, 0x335856bb527b52f4)))
+                    x4 := add(x4, add(mul(x0, 0x19557d34b55551be), mul(d, 0xc756f17fb59be595)))
+                    x5 := add(x5, add(mul(x0, 0x4c56f689afc5bbc9), mul(d, 0xc0654e4ea5553a78)))
+                    x6 := add(x6, add(mul(x0, 0xa1e920844334f944), mul(d, 0x9e9a46b61f2ea942)))
+                    x7 := add(x7, add(mul(x0, 0xbad66d423d2ec861), mul(d, 0x14fc8b5b3b809127)))
+                    x8 := add(x8, add(mul(x0, 0xf318c785dc9e0479), mul(d, 0xd7009f0f103be413)))
+                    x9 := add(x9, add(mul(x0, 0x99e2032e765ddd81), mul(d, 0x3e0ee7b7a9fb4601)))
+                    x10 := add(x10, add(mul(x0, 0x400ccc9906d66f45), mul(d, 0xa74e888922085ed7)))
+                    x11 := add(x11, add(mul(x0, 0xe1197454db2e0dd9), mul(d, 0xe80a7cde3d4ac526)))
+                    x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0x16b9774801ac44a0), add(mul(x2, 0x3cb8411e786d3c8e), add(mul(x3, 0xa86e9cf505072491), add(mul(x4, 0x0178928152e109ae), add(mul(x5, 0x5317b905a6e1ab7b), add(mul(x6, 0xda20b3be7f53d59f), add(mul(x7, 0xcb97dedecebee9ad), add(mul(x8, 0x4bd545218c59f58d), add(mul(x9, 0x77dc8d856c05a44a), add(mul(x10, 0x87948589e4f243fd), mul(x11, 0x7e5217af969952c2))))))))))))
+                }
+                // partial rounds 16 and 17: s = x0^7 + c; d = mds00·s + Σ ŵ_j·x_j; s' = d^7 + c';
+                // x_j += s·v_j + s'·v'_j (one update for both rounds); x0 ← c0'·s' + Σ ŵ'_j·x_j
+                {
+                    let y := mod(x0, 0xffffffff00000001)
+                    let b := mul(mul(y, y), y)
+                    x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xaf8c20753143a180)
+                }
+                {
+                    let d := add(mul(x0, 25), add(mul(x1, 0xbc58987d06a84e4d), add(mul(x2, 0x0b5d420244c9cae3), add(mul(x3, 0xa3c4711b938c02c0), add(mul(x4, 0x3aace640a3e03990), add(mul(x5, 0x865a0f3249aacd8a), add(mul(x6, 0x8d00b2a7dbed06c7), add(mul(x7, 0x6eacb905beb7e2f8), add(mul(x8, 0x045322b216ec3ec7), add(mul(x9, 0xeb9de00d594828e6), add(mul(x10, 0x088c5f20df9e5c26), mul(x11, 0xf555f4112b19781f))))))))))))
+                    {
+                        let y := mod(d, 0xffffffff00000001)
+                        let b := mul(mul(y, y), y)
+                        d := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xb8ccfe9989a39175)
+                    }
+                    x1 := add(x1, add(mul(x0, 0x238aa6daa612186d), mul(d, 0xd6e15ffc055e154e)))
+                    x2 := add(x2, add(mul(x0, 0x9137a5c630bad4b4), mul(d, 0xec67881f381a32bf)))
+                    x3 := add(x3, add(mul(x0, 0xc7db3817870c5eda), mul(d, 0xfbb1196092bf409c)))
+                    x4 := add(x4, add(mul(x0, 0x217e4f04e5718dc9), mul(d, 0xdc9d2e07830ba226)))
+                    x5 := add(x5, add(mul(x0, 0xcae814e2817bd99d), mul(d, 0x0698ef3245ff7988)))
+                    x6 := add(x6, add(mul(x0, 0xe3292e7ab770a8ba), mul(d, 0x194fae2974f8b576)))
+                    x7 := add(x7, add(mul(x0, 0x7bb36ef70b6b9482), mul(d, 0x7a5d9bea6ca4910e)))
+                    x8 := add(x8, add(mul(x0, 0x3c7835fb85bca2d3), mul(d, 0x7aebfea95ccdd1c9)))
+                    x9 := add(x9, add(mul(x0, 0xfe2cdf8ee3c25e86), mul(d, 0xf9bd38a67d5f0e86)))
+                    x10 := add(x10, add(mul(x0, 0x61b3915ad7274b20), mul(d, 0xfa65539de65492d8)))
+                    x11 := add(x11, add(mul(x0, 0xeab75ca7c918e4ef), mul(d, 0xf0dfcbe7653ff787)))
+                    x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0xa8cedbff1813d3a7), add(mul(x2, 0x50dcaee0fd27d164), add(mul(x3, 0xf1cb02417e23bd82), add(mul(x4, 0xfaf322786e2abe8b), add(mul(x5, 0x937a4315beb5d9b6), add(mul(x6, 0x1b18992921a11d85), add(mul(x7, 0x7d66c4368b3c497b), add(mul(x8, 0x0e7946317a6b4e99), add(mul(x9, 0xbe4430134182978b), add(mul(x10, 0x3771e82493ab262d), mul(x11, 0xa671690d8095ce82))))))))))))
+                }
+                // partial rounds 18 and 19: s = x0^7 + c; d = mds00·s + Σ ŵ_j·x_j; s' = d^7 + c';
+                // x_j += s·v_j + s'·v'_j (one update for both rounds); x0 ← c0'·s' + Σ ŵ'_j·x_j
+                {
+                    let y := mod(x0, 0xffffffff00000001)
+                    let b := mul(mul(y, y), y)
+                    x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0x954a1729f60cc9c5)
+                }
+                {
+                    let d := add(mul(x0, 25), add(mul(x1, 0xb035585f6e929d9d), add(mul(x2, 0xba1579c7e219b954), add(mul(x3, 0xcb201cf846db4ba3), add(mul(x4, 0x287bf9177372cf45), add(mul(x5, 0xa350e4f61147d0a6), add(mul(x6, 0xd5d0ecfb50bcff99), add(mul(x7, 0x2e166aa6c776ed21), add(mul(x8, 0xe1e66c991990e282), add(mul(x9, 0x662b329b01e7bb38), add(mul(x10, 0x8aa674b36144d9a9), mul(x11, 0xcbabf78f97f95e65))))))))))))
+                    {
+                        let y := mod(d, 0xffffffff00000001)
+                        let b := mul(mul(y, y), y)
+                        d := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xdeb5b550c4dca53b)
+                    }
+                    x1 := add(x1, add(mul(x0, 0x0bd87ad390420258), mul(d, 0x000cf29427ff7c58)))
+                    x2 := add(x2, add(mul(x0, 0x0ad8617bca9e33c8), mul(d, 0x000bd9b3cf49eec8)))
+                    x3 := add(x3, add(mul(x0, 0x0c00ad377a1e2666), mul(d, 0x000d1dc8aa81fb26)))
+                    x4 := add(x4, add(mul(x0, 0x0ac6fc58b3f0518f), mul(d, 0x000bc792d5c394ef)))
+                    x5 := add(x5, add(mul(x0, 0x0c0cc8a892cc4173), mul(d, 0x000d2ae0b2266453)))
+                    x6 := add(x6, add(mul(x0, 0x0c210accb117bc21), mul(d, 0x000d413f12c496c1)))
+                    x7 := add(x7, add(mul(x0, 0x0b73630dbb46ca18), mul(d, 0x000c84128cfed618)))
+                    x8 := add(x8, add(mul(x0, 0x0c8be4920cbd4a54), mul(d, 0x000db5ebd48fc0d4)))
+                    x9 := add(x9, add(mul(x0, 0x0bfe877a21be1690), mul(d, 0x000d1b77326dcb90)))
+                    x10 := add(x10, add(mul(x0, 0x0ae790559b0ded81), mul(d, 0x000beb0ccc145421)))
+                    x11 := add(x11, add(mul(x0, 0x0bf50db2f8d6ce31), mul(d, 0x000d10e5b22b11d1)))
+                    x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0xeec24b15a06b53fe), add(mul(x2, 0xc8a7aa07c5633533), add(mul(x3, 0xefe9c6fa4311ad51), add(mul(x4, 0xb9173f13977109a1), add(mul(x5, 0x69ce43c9cc94aedc), add(mul(x6, 0xecf623c9cd118815), add(mul(x7, 0x28625def198c33c7), add(mul(x8, 0xccfc5f7de5c3636a), add(mul(x9, 0xf5e6c40f1621c299), add(mul(x10, 0xcec0e58c34cb64b1), mul(x11, 0xa868ea113387939f))))))))))))
+                }
+                // partial rounds 20 and 21: s = x0^7 + c; d = mds00·s + Σ ŵ_j·x_j; s' = d^7 + c';
+                // x_j += s·v_j + s'·v'_j (one update for both rounds); x0 ← c0'·s' + Σ ŵ'_j·x_j
+                {
+                    let y := mod(x0, 0xffffffff00000001)
+                    let b := mul(mul(y, y), y)
+                    x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xf01bb0b00f77011e)
+                }
+                {
+                    let d := add(mul(x0, 25), add(mul(x1, 0xd8dddbdc5ce4ef45), add(mul(x2, 0xacfc51de8131458c), add(mul(x3, 0x146bb3c0fe499ac0), add(mul(x4, 0x9e65309f15943903), add(mul(x5, 0x80d0ad980773aa70), add(mul(x6, 0xf97817d4ddbf0607), add(mul(x7, 0xe4626620a75ba276), add(mul(x8, 0x0dfdc7fd6fc74f66), add(mul(x9, 0xf464864ad6f2bb93), add(mul(x10, 0x02d55e52a5d44414), mul(x11, 0xdd8de62487c40925))))))))))))
+                    {
+                        let y := mod(d, 0xffffffff00000001)
+                        let b := mul(mul(y, y), y)
+                        d := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0xa1ebb404b676afd9)
+                    }
+                    x1 := add(x1, add(mul(x0, 0x00000e24c99adad8), mul(d, 0x0000000f7157bc98)))
+                    x2 := add(x2, add(mul(x0, 0x00000cf389ed4bc8), mul(d, 0x0000000e3006d948)))
+                    x3 := add(x3, add(mul(x0, 0x00000e580cbf6966), mul(d, 0x0000000fa65811e6)))
+                    x4 := add(x4, add(mul(x0, 0x00000cde5fd7e04f), mul(d, 0x0000000e0d127e2f)))
+                    x5 := add(x5, add(mul(x0, 0x00000e63628041b3), mul(d, 0x0000000fc18bfe53)))
+                    x6 := add(x6, add(mul(x0, 0x00000e7e81a87361), mul(d, 0x0000000fd002d901)))
+                    x7 := add(x7, add(mul(x0, 0x00000dabe78f6d98), mul(d, 0x0000000eed6461d8)))
+                    x8 := add(x8, add(mul(x0, 0x00000efb14cac554), mul(d, 0x0000001068562754)))
+                    x9 := add(x9, add(mul(x0, 0x00000e5574743b10), mul(d, 0x0000000fa0236f50)))
+                    x10 := add(x10, add(mul(x0, 0x00000d05709f42c1), mul(d, 0x0000000e3af13ee1)))
+                    x11 := add(x11, add(mul(x0, 0x00000e4690c96af1), mul(d, 0x0000000fa460f6d1)))
+                    x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0xc15acf44759545a3), add(mul(x2, 0xcbfdcf39869719d4), add(mul(x3, 0x33f62042e2f80225), add(mul(x4, 0x2599c5ead81d8fa3), add(mul(x5, 0x0b306cb6c1d7c8d0), add(mul(x6, 0x658c80d3df3729b1), add(mul(x7, 0xe8d1b2b21b41429c), add(mul(x8, 0xa1b67f09d4b3ccb8), add(mul(x9, 0x0e1adf8b84437180), add(mul(x10, 0x0d593a5e584af47b), mul(x11, 0xa023d94c56e151c7))))))))))))
+                }
+                // partial rounds 22 and 23: s = x0^7 + c; d = mds00·s + Σ ŵ_j·x_j; s' = d^7 + c';
+                // x_j += s·v_j + s'·v'_j (one update for both rounds); x0 ← c0'·s' + Σ ŵ'_j·x_j
+                {
+                    let y := mod(x0, 0xffffffff00000001)
+                    let b := mul(mul(y, y), y)
+                    x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0x860b6e1597a0173e)
+                }
+                {
+                    let d := add(mul(x0, 25), add(mul(x1, 0x49026cc3a4afc5a6), add(mul(x2, 0xe06dff00ab25b91b), add(mul(x3, 0x0ab38c561e8850ff), add(mul(x4, 0x92c3c8275e105eeb), add(mul(x5, 0xb65256e546889bd0), add(mul(x6, 0x3c0468236ea142f6), add(mul(x7, 0xee61766b889e18f2), add(mul(x8, 0xa206f41b12c30415), add(mul(x9, 0x02fe9d756c9f12d1), add(mul(x10, 0xe9633210630cbf12), mul(x11, 0x1ffea9fe85a0b0b1))))))))))))
+                    {
+                        let y := mod(d, 0xffffffff00000001)
+                        let b := mul(mul(y, y), y)
+                        d := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0x308bb65a036acbce)
+                    }
+                    x1 := add(x1, add(mul(x0, 0x0000000011131738), mul(d, 0x000000000011f718)))
+                    x2 := add(x2, add(mul(x0, 0x000000000f56d588), mul(d, 0x000000000010b6c8)))
+                    x3 := add(x3, add(mul(x0, 0x0000000011050f86), mul(d, 0x0000000000134a96)))
+                    x4 := add(x4, add(mul(x0, 0x000000000f848f4f), mul(d, 0x000000000010cf7f)))
+                    x5 := add(x5, add(mul(x0, 0x00000000111527d3), mul(d, 0x0000000000124d03)))
+                    x6 := add(x6, add(mul(x0, 0x00000000114369a1), mul(d, 0x000000000013f8a1)))
+                    x7 := add(x7, add(mul(x0, 0x00000000106f2f38), mul(d, 0x0000000000117c58)))
+                    x8 := add(x8, add(mul(x0, 0x0000000011e2ca94), mul(d, 0x0000000000132c94)))
+                    x9 := add(x9, add(mul(x0, 0x00000000110a29f0), mul(d, 0x0000000000134fc0)))
+                    x10 := add(x10, add(mul(x0, 0x000000000fa9f5c1), mul(d, 0x000000000010a091)))
+                    x11 := add(x11, add(mul(x0, 0x0000000010f625d1), mul(d, 0x0000000000128961)))
+                    x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0x81d1ae8cc50240f3), add(mul(x2, 0xf4c77a079a4607d7), add(mul(x3, 0xed446b2315e3efc1), add(mul(x4, 0x0b0a6b70915178c3), add(mul(x5, 0xb11ff3e089f15d9a), add(mul(x6, 0x1d4dba0b7ae9cc18), add(mul(x7, 0x65d74e2f43b48d05), add(mul(x8, 0xa2df8c6b8ae0804a), add(mul(x9, 0xa4e6f0a8c33348a6), add(mul(x10, 0xc0a26efc7be5669b), mul(x11, 0xa6b6582c547d0d60))))))))))))
+                }
+                // partial rounds 24 and 25: s = x0^7 + c; d = mds00·s + Σ ŵ_j·x_j; s' = d^7 + c';
+                // x_j += s·v_j + s'·v'_j (one update for both rounds); x0 ← c0'·s' + Σ ŵ'_j·x_j
+                {
+                    let y := mod(x0, 0xffffffff00000001)
+                    let b := mul(mul(y, y), y)
+                    x0 := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0x1aca78f31c97c876)
+                }
+                {
+                    let d := add(mul(x0, 25), add(mul(x1, 0x84afc741f1c13213), add(mul(x2, 0x2f8f43734fc906f3), add(mul(x3, 0xde682d72da0a02d9), add(mul(x4, 0x0bb005236adb9ef2), add(mul(x5, 0x5bdf35c10a8b5624), add(mul(x6, 0x0739a8a343950010), add(mul(x7, 0x52f515f44785cfbc), add(mul(x8, 0xcbaf4e5d82856c60), add(mul(x9, 0xac9ea09074e3e150), add(mul(x10, 0x8f0fa011a2035fb0), mul(x11, 0x1a37905d8450904a))))))))))))
+                    {
+                        let y := mod(d, 0xffffffff00000001)
+                        let b := mul(mul(y, y), y)
+                        d := add(mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001), 0x0000000000000000)
+                    }
+                    x1 := add(x1, add(mul(x0, 0x0000000000001300), mul(d, 0x0000000000000014)))
+                    x2 := add(x2, add(mul(x0, 0x0000000000001750), mul(d, 0x0000000000000022)))
+                    x3 := add(x3, add(mul(x0, 0x000000000000114e), mul(d, 0x0000000000000012)))
+                    x4 := add(x4, add(mul(x0, 0x000000000000131f), mul(d, 0x0000000000000027)))
+                    x5 := add(x5, add(mul(x0, 0x000000000000167b), mul(d, 0x000000000000000d)))
+                    x6 := add(x6, add(mul(x0, 0x0000000000001371), mul(d, 0x000000000000000d)))
+                    x7 := add(x7, add(mul(x0, 0x0000000000001230), mul(d, 0x000000000000001c)))
+                    x8 := add(x8, add(mul(x0, 0x000000000000182c), mul(d, 0x0000000000000002)))
+                    x9 := add(x9, add(mul(x0, 0x0000000000001368), mul(d, 0x0000000000000010)))
+                    x10 := add(x10, add(mul(x0, 0x0000000000000f31), mul(d, 0x0000000000000029)))
+                    x11 := add(x11, add(mul(x0, 0x00000000000015c9), mul(d, 0x000000000000000f)))
+                    x0 := add(mul(d, 0xb1eb752388a77dfa), add(mul(x1, 0x3abeb80def61cc85), add(mul(x2, 0x9d19c9dd4eac4133), add(mul(x3, 0x075a652d9641a985), add(mul(x4, 0x9daf69ae1b67e667), add(mul(x5, 0x364f71da77920a18), add(mul(x6, 0x50bd769f745c95b1), add(mul(x7, 0xf223d1180dbbf3fc), add(mul(x8, 0x2f885e584e04aa99), add(mul(x9, 0xb69a0fa70aea684a), add(mul(x10, 0x09584acaa6e062a0), mul(x11, 0x0bc051640145b19b))))))))))))
+                }
+                // full round 26: reduce, constants and S-boxes
+                {
+                    let y := add(mod(x0, 0xffffffff00000001), 0x475cd3205a3bdcde)
+                    let b := mul(mul(y, y), y)
+                    x0 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                }
+                {
+                    let y := add(mod(x1, 0xffffffff00000001), 0x18a42105c31b7e88)
+                    let b := mul(mul(y, y), y)
+                    x1 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                }
+                {
+                    let y := add(mod(x2, 0xffffffff00000001), 0x023e7414af663068)
+                    let b := mul(mul(y, y), y)
+                    x2 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                }
+                {
+                    let y := add(mod(x3, 0xffffffff00000001), 0x15147108121967d7)
+                    let b := mul(mul(y, y), y)
+                    x3 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                }
+                {
+                    let y := add(mod(x4, 0xffffffff00000001), 0xe4a3dff1d7d6fef9)
+                    let b := mul(mul(y, y), y)
+                    x4 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                }
+                {
+                    let y := add(mod(x5, 0xffffffff00000001), 0x01a8d1a588085737)
+                    let b := mul(mul(y, y), y)
+                    x5 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                }
+                {
+                    let y := add(mod(x6, 0xffffffff00000001), 0x11b4c74eda62beef)
+                    let b := mul(mul(y, y), y)
+                    x6 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                }
+                {
+                    let y := add(mod(x7, 0xffffffff00000001), 0xe587cc0d69a73346)
+                    let b := mul(mul(y, y), y)
+                    x7 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                }
+                {
+                    let y := add(mod(x8, 0xffffffff00000001), 0x1ff7327017aa2a6e)
+                    let b := mul(mul(y, y), y)
+                    x8 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                }
+                {
+                    let y := add(mod(x9, 0xffffffff00000001), 0x594e29c42473d06b)
+                    let b := mul(mul(y, y), y)
+                    x9 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                }
+                {
+                    let y := add(mod(x10, 0xffffffff00000001), 0xf6f31db1899b12d5)
+                    let b := mul(mul(y, y), y)
+                    x10 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                }
+                {
+                    let y := add(mod(x11, 0xffffffff00000001), 0xc02ac5e47312d3ca)
+                    let b := mul(mul(y, y), y)
+                    x11 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                }
+                // MDS of full round 26, constants and S-boxes of full round 27
+                mstore(0x180, add(mul(x0, 0x88000000000000000028000000000000000019), add(mul(x1, 0x5000000000000000002200000000000000000f), add(mul(x2, 0x4400000000000000001e000000000000000029), add(mul(x3, 0x3c000000000000000052000000000000000010), add(mul(x4, 0xa4000000000000000020000000000000000002), add(mul(x5, 0x4000000000000000000400000000000000001c), add(mul(x6, 0x800000000000000003800000000000000000d), add(mul(x7, 0x7000000000000000001a00000000000000000d), add(mul(x8, 0x3400000000000000001a000000000000000027), add(mul(x9, 0x3400000000000000004e000000000000000012), add(mul(x10, 0x9c000000000000000024000000000000000022), add(mul(x11, 0x48000000000000000044000000000000000014), 0x109d1e9c9179fea1000df21fe76d4cbe21000e70201e960cb78b8)))))))))))))
+                mstore(0x1a0, add(mul(x0, 0x3400000000000000004e000000000000000012), add(mul(x1, 0x9c000000000000000024000000000000000022), add(mul(x2, 0x48000000000000000044000000000000000014), add(mul(x3, 0x88000000000000000028000000000000000011), add(mul(x4, 0x5000000000000000002200000000000000000f), add(mul(x5, 0x4400000000000000001e000000000000000029), add(mul(x6, 0x3c000000000000000052000000000000000010), add(mul(x7, 0xa4000000000000000020000000000000000002), add(mul(x8, 0x4000000000000000000400000000000000001c), add(mul(x9, 0x800000000000000003800000000000000000d), add(mul(x10, 0x7000000000000000001a00000000000000000d), add(mul(x11, 0x3400000000000000001a000000000000000027), 0xe65b39cf760cb07000390da4cbe2aea19a00d1f507e43ab749b2)))))))))))))
+                mstore(0x1c0, add(mul(x0, 0x800000000000000003800000000000000000d), add(mul(x1, 0x7000000000000000001a00000000000000000d), add(mul(x2, 0x3400000000000000001a000000000000000027), add(mul(x3, 0x3400000000000000004e000000000000000012), add(mul(x4, 0x9c000000000000000024000000000000000022), add(mul(x5, 0x48000000000000000044000000000000000014), add(mul(x6, 0x88000000000000000028000000000000000011), add(mul(x7, 0x5000000000000000002200000000000000000f), add(mul(x8, 0x4400000000000000001e000000000000000029), add(mul(x9, 0x3c000000000000000052000000000000000010), add(mul(x10, 0xa4000000000000000020000000000000000002), add(mul(x11, 0x4000000000000000000400000000000000001c), 0x27a72f5e058a3f16c01741bd8e2064abba8008e7fba02983224bd)))))))))))))
+                {
+                    let w := add(mul(x0, 0x3c000000000000000052000000000000000010), add(mul(x1, 0xa4000000000000000020000000000000000002), add(mul(x2, 0x4000000000000000000400000000000000001c), add(mul(x3, 0x800000000000000003800000000000000000d), add(mul(x4, 0x7000000000000000001a00000000000000000d), add(mul(x5, 0x3400000000000000001a000000000000000027), add(mul(x6, 0x3400000000000000004e000000000000000012), add(mul(x7, 0x9c000000000000000024000000000000000022), add(mul(x8, 0x48000000000000000044000000000000000014), add(mul(x9, 0x88000000000000000028000000000000000011), add(mul(x10, 0x5000000000000000002200000000000000000f), add(mul(x11, 0x4400000000000000001e000000000000000029), 0x29248a74934050d0c01bd7c10a76343a6f000dae8645996edd6a5))))))))))))
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x9 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x10 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x11 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                }
+                {
+                    let w := mload(0x1c0)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x6 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x7 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x8 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                }
+                {
+                    let w := mload(0x1a0)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x3 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x4 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x5 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                }
+                {
+                    let w := mload(0x180)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x0 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x1 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x2 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                }
+                // MDS of full round 27, constants and S-boxes of full round 28
+                mstore(0x180, add(mul(x0, 0x88000000000000000028000000000000000019), add(mul(x1, 0x5000000000000000002200000000000000000f), add(mul(x2, 0x4400000000000000001e000000000000000029), add(mul(x3, 0x3c000000000000000052000000000000000010), add(mul(x4, 0xa4000000000000000020000000000000000002), add(mul(x5, 0x4000000000000000000400000000000000001c), add(mul(x6, 0x800000000000000003800000000000000000d), add(mul(x7, 0x7000000000000000001a00000000000000000d), add(mul(x8, 0x3400000000000000001a000000000000000027), add(mul(x9, 0x3400000000000000004e000000000000000012), add(mul(x10, 0x9c000000000000000024000000000000000022), add(mul(x11, 0x48000000000000000044000000000000000014), 0x8c2f2a3d37c1510014792bd5d84895460007be5b9ffda905e1c)))))))))))))
+                mstore(0x1a0, add(mul(x0, 0x3400000000000000004e000000000000000012), add(mul(x1, 0x9c000000000000000024000000000000000022), add(mul(x2, 0x48000000000000000044000000000000000014), add(mul(x3, 0x88000000000000000028000000000000000011), add(mul(x4, 0x5000000000000000002200000000000000000f), add(mul(x5, 0x4400000000000000001e000000000000000029), add(mul(x6, 0x3c000000000000000052000000000000000010), add(mul(x7, 0xa4000000000000000020000000000000000002), add(mul(x8, 0x4000000000000000000400000000000000001c), add(mul(x9, 0x800000000000000003800000000000000000d), add(mul(x10, 0x7000000000000000001a00000000000000000d), add(mul(x11, 0x3400000000000000001a000000000000000027), 0xdd8ad66a2ba0fbe8002cdf8198871478e4004135c2bebfe148c6)))))))))))))
+                mstore(0x1c0, add(mul(x0, 0x800000000000000003800000000000000000d), add(mul(x1, 0x7000000000000000001a00000000000000000d), add(mul(x2, 0x3400000000000000001a000000000000000027), add(mul(x3, 0x3400000000000000004e000000000000000012), add(mul(x4, 0x9c000000000000000024000000000000000022), add(mul(x5, 0x48000000000000000044000000000000000014), add(mul(x6, 0x88000000000000000028000000000000000011), add(mul(x7, 0x5000000000000000002200000000000000000f), add(mul(x8, 0x4400000000000000001e000000000000000029), add(mul(x9, 0x3c000000000000000052000000000000000010), add(mul(x10, 0xa4000000000000000020000000000000000002), add(mul(x11, 0x4000000000000000000400000000000000001c), 0x2033bf4adf667fe0c00548816a34928bdca00e8928a4c89114750)))))))))))))
+                {
+                    let w := add(mul(x0, 0x3c000000000000000052000000000000000010), add(mul(x1, 0xa4000000000000000020000000000000000002), add(mul(x2, 0x4000000000000000000400000000000000001c), add(mul(x3, 0x800000000000000003800000000000000000d), add(mul(x4, 0x7000000000000000001a00000000000000000d), add(mul(x5, 0x3400000000000000001a000000000000000027), add(mul(x6, 0x3400000000000000004e000000000000000012), add(mul(x7, 0x9c000000000000000024000000000000000022), add(mul(x8, 0x48000000000000000044000000000000000014), add(mul(x9, 0x88000000000000000028000000000000000011), add(mul(x10, 0x5000000000000000002200000000000000000f), add(mul(x11, 0x4400000000000000001e000000000000000029), 0x592ecb786efb772000dcf91e35084ca06800bb9879c6e61fd62a))))))))))))
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x9 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x10 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x11 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                }
+                {
+                    let w := mload(0x1c0)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x6 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x7 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x8 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                }
+                {
+                    let w := mload(0x1a0)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x3 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x4 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x5 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                }
+                {
+                    let w := mload(0x180)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x0 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x1 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x2 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                }
+                // MDS of full round 28, constants and S-boxes of full round 29
+                mstore(0x180, add(mul(x0, 0x88000000000000000028000000000000000019), add(mul(x1, 0x5000000000000000002200000000000000000f), add(mul(x2, 0x4400000000000000001e000000000000000029), add(mul(x3, 0x3c000000000000000052000000000000000010), add(mul(x4, 0xa4000000000000000020000000000000000002), add(mul(x5, 0x4000000000000000000400000000000000001c), add(mul(x6, 0x800000000000000003800000000000000000d), add(mul(x7, 0x7000000000000000001a00000000000000000d), add(mul(x8, 0x3400000000000000001a000000000000000027), add(mul(x9, 0x3400000000000000004e000000000000000012), add(mul(x10, 0x9c000000000000000024000000000000000022), add(mul(x11, 0x48000000000000000044000000000000000014), 0x1547d6c3ef9ec6100008173d245db2ee3c400f3c12fe54d5c653b)))))))))))))
+                mstore(0x1a0, add(mul(x0, 0x3400000000000000004e000000000000000012), add(mul(x1, 0x9c000000000000000024000000000000000022), add(mul(x2, 0x48000000000000000044000000000000000014), add(mul(x3, 0x88000000000000000028000000000000000011), add(mul(x4, 0x5000000000000000002200000000000000000f), add(mul(x5, 0x4400000000000000001e000000000000000029), add(mul(x6, 0x3c000000000000000052000000000000000010), add(mul(x7, 0xa4000000000000000020000000000000000002), add(mul(x8, 0x4000000000000000000400000000000000001c), add(mul(x9, 0x800000000000000003800000000000000000d), add(mul(x10, 0x7000000000000000001a00000000000000000d), add(mul(x11, 0x3400000000000000001a000000000000000027), 0x23ff65aefe72720740155da680e962c868c0025032aa7c4cb1811)))))))))))))
+                mstore(0x1c0, add(mul(x0, 0x800000000000000003800000000000000000d), add(mul(x1, 0x7000000000000000001a00000000000000000d), add(mul(x2, 0x3400000000000000001a000000000000000027), add(mul(x3, 0x3400000000000000004e000000000000000012), add(mul(x4, 0x9c000000000000000024000000000000000022), add(mul(x5, 0x48000000000000000044000000000000000014), add(mul(x6, 0x88000000000000000028000000000000000011), add(mul(x7, 0x5000000000000000002200000000000000000f), add(mul(x8, 0x4400000000000000001e000000000000000029), add(mul(x9, 0x3c000000000000000052000000000000000010), add(mul(x10, 0xa4000000000000000020000000000000000002), add(mul(x11, 0x4000000000000000000400000000000000001c), 0x1150f677d51db4f2c00fef2bc54bf22a8800070fc91eb5937085c)))))))))))))
+                {
+                    let w := add(mul(x0, 0x3c000000000000000052000000000000000010), add(mul(x1, 0xa4000000000000000020000000000000000002), add(mul(x2, 0x4000000000000000000400000000000000001c), add(mul(x3, 0x800000000000000003800000000000000000d), add(mul(x4, 0x7000000000000000001a00000000000000000d), add(mul(x5, 0x3400000000000000001a000000000000000027), add(mul(x6, 0x3400000000000000004e000000000000000012), add(mul(x7, 0x9c000000000000000024000000000000000022), add(mul(x8, 0x48000000000000000044000000000000000014), add(mul(x9, 0x88000000000000000028000000000000000011), add(mul(x10, 0x5000000000000000002200000000000000000f), add(mul(x11, 0x4400000000000000001e000000000000000029), 0x2f237ed89ff9563f001bfa389fd7990247000f172d73e004fc90d))))))))))))
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x9 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x10 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x11 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                }
+                {
+                    let w := mload(0x1c0)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x6 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x7 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x8 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                }
+                {
+                    let w := mload(0x1a0)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x3 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x4 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x5 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                }
+                {
+                    let w := mload(0x180)
+                    {
+                        let y := and(w, 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x0 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := and(shr(73, w), 0x1ffffffffffffffffff)
+                        let b := mul(mul(y, y), y)
+                        x1 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                    {
+                        let y := shr(146, w)
+                        let b := mul(mul(y, y), y)
+                        x2 := mulmod(mulmod(b, b, 0xffffffff00000001), y, 0xffffffff00000001)
+                    }
+                }
+                // MDS of full round 29, reduced, into the state memory
+                mstore(0x180, add(mul(x0, 0x88000000000000000028000000000000000019), add(mul(x1, 0x5000000000000000002200000000000000000f), add(mul(x2, 0x4400000000000000001e000000000000000029), add(mul(x3, 0x3c000000000000000052000000000000000010), add(mul(x4, 0xa4000000000000000020000000000000000002), add(mul(x5, 0x4000000000000000000400000000000000001c), add(mul(x6, 0x800000000000000003800000000000000000d), add(mul(x7, 0x7000000000000000001a00000000000000000d), add(mul(x8, 0x3400000000000000001a000000000000000027), add(mul(x9, 0x3400000000000000004e000000000000000012), add(mul(x10, 0x9c000000000000000024000000000000000022), mul(x11, 0x48000000000000000044000000000000000014)))))))))))))
+                mstore(0x1a0, add(mul(x0, 0x3400000000000000004e000000000000000012), add(mul(x1, 0x9c000000000000000024000000000000000022), add(mul(x2, 0x48000000000000000044000000000000000014), add(mul(x3, 0x88000000000000000028000000000000000011), add(mul(x4, 0x5000000000000000002200000000000000000f), add(mul(x5, 0x4400000000000000001e000000000000000029), add(mul(x6, 0x3c000000000000000052000000000000000010), add(mul(x7, 0xa4000000000000000020000000000000000002), add(mul(x8, 0x4000000000000000000400000000000000001c), add(mul(x9, 0x800000000000000003800000000000000000d), add(mul(x10, 0x7000000000000000001a00000000000000000d), mul(x11, 0x3400000000000000001a000000000000000027)))))))))))))
+                mstore(0x1c0, add(mul(x0, 0x800000000000000003800000000000000000d), add(mul(x1, 0x7000000000000000001a00000000000000000d), add(mul(x2, 0x3400000000000000001a000000000000000027), add(mul(x3, 0x3400000000000000004e000000000000000012), add(mul(x4, 0x9c000000000000000024000000000000000022), add(mul(x5, 0x48000000000000000044000000000000000014), add(mul(x6, 0x88000000000000000028000000000000000011), add(mul(x7, 0x5000000000000000002200000000000000000f), add(mul(x8, 0x4400000000000000001e000000000000000029), add(mul(x9, 0x3c000000000000000052000000000000000010), add(mul(x10, 0xa4000000000000000020000000000000000002), mul(x11, 0x4000000000000000000400000000000000001c)))))))))))))
+                {
+                    let w := add(mul(x0, 0x3c000000000000000052000000000000000010), add(mul(x1, 0xa4000000000000000020000000000000000002), add(mul(x2, 0x4000000000000000000400000000000000001c), add(mul(x3, 0x800000000000000003800000000000000000d), add(mul(x4, 0x7000000000000000001a00000000000000000d), add(mul(x5, 0x3400000000000000001a000000000000000027), add(mul(x6, 0x3400000000000000004e000000000000000012), add(mul(x7, 0x9c000000000000000024000000000000000022), add(mul(x8, 0x48000000000000000044000000000000000014), add(mul(x9, 0x88000000000000000028000000000000000011), add(mul(x10, 0x5000000000000000002200000000000000000f), mul(x11, 0x4400000000000000001e000000000000000029))))))))))))
+                    mstore(0x120, mod(and(w, 0x1ffffffffffffffffff), 0xffffffff00000001))
+                    mstore(0x140, mod(and(shr(73, w), 0x1ffffffffffffffffff), 0xffffffff00000001))
+                    mstore(0x160, mod(shr(146, w), 0xffffffff00000001))
+                }
+                {
+                    let w := mload(0x1c0)
+                    mstore(0x0c0, mod(and(w, 0x1ffffffffffffffffff), 0xffffffff00000001))
+                    mstore(0x0e0, mod(and(shr(73, w), 0x1ffffffffffffffffff), 0xffffffff00000001))
+                    mstore(0x100, mod(shr(146, w), 0xffffffff00000001))
+                }
+                {
+                    let w := mload(0x1a0)
+                    mstore(0x060, mod(and(w, 0x1ffffffffffffffffff), 0xffffffff00000001))
+                    mstore(0x080, mod(and(shr(73, w), 0x1ffffffffffffffffff), 0xffffffff00000001))
+                    mstore(0x0a0, mod(shr(146, w), 0xffffffff00000001))
+                }
+                {
+                    let w := mload(0x180)
+                    mstore(0x000, mod(and(w, 0x1ffffffffffffffffff), 0xffffffff00000001))
+                    mstore(0x020, mod(and(shr(73, w), 0x1ffffffffffffffffff), 0xffffffff00000001))
+                    mstore(0x040, mod(shr(146, w), 0xffffffff00000001))
                 }
             }
 
@@ -619,11 +1014,16 @@ contract PoseidonGoldilocks {
             /// Digest bytes → four elements stored at `dst` (canonical or revert).
             function unpack(word, dst) {
                 let y := swapLanes(word)
-                for { let i := 0 } lt(i, 4) { i := add(i, 1) } {
-                    let e := and(shr(sub(192, mul(64, i)), y), 0xffffffffffffffff)
-                    if iszero(lt(e, 0xffffffff00000001)) { nonCanonical() }
-                    mstore(add(dst, mul(32, i)), e)
-                }
+                let e0 := shr(192, y)
+                let e1 := and(shr(128, y), 0xffffffffffffffff)
+                let e2 := and(shr(64, y), 0xffffffffffffffff)
+                let e3 := and(y, 0xffffffffffffffff)
+                if iszero(and(and(lt(e0, 0xffffffff00000001), lt(e1, 0xffffffff00000001)),
+                              and(lt(e2, 0xffffffff00000001), lt(e3, 0xffffffff00000001)))) { nonCanonical() }
+                mstore(dst, e0)
+                mstore(add(dst, 0x20), e1)
+                mstore(add(dst, 0x40), e2)
+                mstore(add(dst, 0x60), e3)
             }
             /// Four elements at `src` → digest bytes.
             function pack(src) -> word {
@@ -673,27 +1073,23 @@ contract PoseidonGoldilocks {
                 let off := add(4, calldataload(0xa4))
                 let depth := calldataload(off)
                 if or(or(iszero(depth), gt(depth, 63)), shr(depth, index)) { badPath() }
-                // node at 0x300
-                load(4, 0x300, 4)
+                // The node is the first digest of the state (where perm() leaves its output).
+                load(4, 0x000, 4)
+                let sib := add(off, 0x20)
                 for { let l := 0 } lt(l, depth) { l := add(l, 1) } {
-                    let sib := calldataload(add(add(off, 0x20), mul(32, l)))
                     switch and(shr(l, index), 1)
                     case 0 {
-                        mstore(0x000, mload(0x300)) mstore(0x020, mload(0x320))
-                        mstore(0x040, mload(0x340)) mstore(0x060, mload(0x360))
-                        unpack(sib, 0x080)
+                        unpack(calldataload(add(sib, shl(5, l))), 0x080)
                     }
                     default {
-                        mstore(0x080, mload(0x300)) mstore(0x0a0, mload(0x320))
-                        mstore(0x0c0, mload(0x340)) mstore(0x0e0, mload(0x360))
-                        unpack(sib, 0x000)
+                        mstore(0x080, mload(0x000)) mstore(0x0a0, mload(0x020))
+                        mstore(0x0c0, mload(0x040)) mstore(0x0e0, mload(0x060))
+                        unpack(calldataload(add(sib, shl(5, l))), 0x000)
                     }
-                    zero(0x100, 4)
+                    mstore(0x100, 0) mstore(0x120, 0) mstore(0x140, 0) mstore(0x160, 0)
                     perm()
-                    mstore(0x300, mload(0x000)) mstore(0x320, mload(0x020))
-                    mstore(0x340, mload(0x040)) mstore(0x360, mload(0x060))
                 }
-                mstore(0, pack(0x300))
+                mstore(0, pack(0x000))
                 return(0, 0x20)
             }
             case 0xb9fc7cff {

@@ -545,16 +545,38 @@ contract Rollup is ReentrancyGuard {
         emit Exited(id, account.l1Address, payout, tav);
     }
 
+    /// @dev Every market leaf must be in the markets tree under `marketsRoot`. The first is
+    /// checked along its whole path. A later market `i` is checked only up to where its path
+    /// meets the first one's: with `L` the bit length of `id_i ^ id_0`, the two paths join at
+    /// level `L`, so at level `L - 1` market `i`'s node is the first proof's sibling there,
+    /// which that proof has already tied to `marketsRoot`. (Same strength as a full path,
+    /// `L - 1` hashes instead of 8; a repeated first id is checked in full.)
     function _checkMarkets(MarketLeaf[] calldata markets, bytes32[][] calldata proofs, bytes32 marketsRoot)
         internal
         view
     {
+        uint256 id0;
         for (uint256 i; i < markets.length; ++i) {
             if (proofs[i].length != MARKET_TREE_DEPTH) revert BadProofLength();
+            uint8 id = markets[i].id;
             uint256[4] memory leaf = poseidon.hashNoPad(_marketElements(markets[i]));
-            if (poseidon.merkleRoot(leaf, markets[i].id, proofs[i]) != marketsRoot) {
-                revert MarketProofMismatch(markets[i].id);
+            uint256 depth = MARKET_TREE_DEPTH;
+            bytes32 expected = marketsRoot;
+            if (i == 0) {
+                id0 = id;
+            } else if (id != id0) {
+                uint256 x = id ^ id0;
+                depth = 0;
+                while (x > 1) {
+                    x >>= 1;
+                    ++depth;
+                }
+                expected = proofs[0][depth];
             }
+            bytes32 node = depth == 0
+                ? poseidon.toDigestBytes(leaf)
+                : poseidon.merkleRoot(leaf, id & ((uint256(1) << depth) - 1), proofs[i][:depth]);
+            if (node != expected) revert MarketProofMismatch(id);
         }
     }
 

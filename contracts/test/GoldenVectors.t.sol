@@ -94,7 +94,19 @@ contract GoldenVectorsTest is TestBase {
             abi.decode(enc, (Rollup.AccountLeaf, bytes32[], Rollup.MarketLeaf[], bytes32[][], bytes32, bytes32));
     }
 
+    /// A rollup whose verified root is the Rust state's, funded and in exodus.
+    function _exodus() internal returns (RollupHarness r) {
+        TestUSDC usdc = new TestUSDC();
+        bytes32 root = vm.parseJsonBytes32(json, ".exit.state_root");
+        r = new RollupHarness(usdc, IVerifier(address(new MockVerifier())), h, address(1), address(2), root, 7 days);
+        usdc.mint(address(r), 1e13);
+        r.requestForcedWithdrawal(1, 1);
+        vm.warp(block.timestamp + 7 days + 1);
+        r.activateExodus();
+    }
+
     /// The Rust state's exit, run by the contract: leaf hashes, paths, state root and payout.
+    /// The account holds positions in two markets (ids 1 and 2).
     function test_exit_vector() public {
         (
             Rollup.AccountLeaf memory a,
@@ -104,11 +116,7 @@ contract GoldenVectorsTest is TestBase {
             bytes32 mr,
             bytes32 ch
         ) = _exitParams();
-        TestUSDC usdc = new TestUSDC();
-        bytes32 root = vm.parseJsonBytes32(json, ".exit.state_root");
-        RollupHarness r = new RollupHarness(
-            usdc, IVerifier(address(new MockVerifier())), h, address(1), address(2), root, 7 days
-        );
+        RollupHarness r = _exodus();
         _eq(r.accountLeafHash(a), _digest(".exit.account_leaf_hash"), "account leaf hash");
         for (uint256 i; i < ms.length; ++i) {
             _eq(
@@ -117,13 +125,38 @@ contract GoldenVectorsTest is TestBase {
                 "market leaf hash"
             );
         }
-        usdc.mint(address(r), 1e13);
-        r.requestForcedWithdrawal(1, 1);
-        vm.warp(block.timestamp + 7 days + 1);
-        r.activateExodus();
         r.exit(a, ap, ms, mp, mr, ch);
+        uint256 g = vm.snapshotGasLastCall("exit_2_markets");
         uint256 payout = vm.parseJsonUint(json, ".exit.payout");
         vm.assertTrue(payout > 0, "vector pays something");
         vm.assertEq(r.withdrawable(a.l1Address), payout, "payout = max(0, TAV) of the Rust spec");
+        vm.assertLe(g, 2_000_000, "exit with two markets within the issue's 2M gas target");
+    }
+
+    /// The second market is checked against the first market's path (they meet at level 2):
+    /// a forged second leaf, or a wrong sibling below the meeting point, is rejected.
+    function test_exit_vector_rejects_forged_second_market() public {
+        (
+            Rollup.AccountLeaf memory a,
+            bytes32[] memory ap,
+            Rollup.MarketLeaf[] memory ms,
+            bytes32[][] memory mp,
+            bytes32 mr,
+            bytes32 ch
+        ) = _exitParams();
+        RollupHarness r = _exodus();
+        ms[1].markPrice += 1;
+        vm.expectRevert(abi.encodeWithSelector(Rollup.MarketProofMismatch.selector, 2));
+        r.exit(a, ap, ms, mp, mr, ch);
+        ms[1].markPrice -= 1;
+        mp[1][0] = mp[0][2];
+        vm.expectRevert(abi.encodeWithSelector(Rollup.MarketProofMismatch.selector, 2));
+        r.exit(a, ap, ms, mp, mr, ch);
+        // The first market's sibling at the meeting level is what the second is compared
+        // with: changing it breaks the first market's own path.
+        (, , , mp, , ) = _exitParams();
+        mp[0][1] = mp[0][2];
+        vm.expectRevert(abi.encodeWithSelector(Rollup.MarketProofMismatch.selector, 1));
+        r.exit(a, ap, ms, mp, mr, ch);
     }
 }
