@@ -71,6 +71,12 @@ pub fn pack_goldilocks(elements: &[F]) -> Fr {
     Fr::from_bigint(BigInt(limbs)).expect("< 2^192 is below the BN254 modulus")
 }
 
+/// The Groth16 public inputs of a statement (the final layer's public inputs): three per `Fr`
+/// ([`pack_goldilocks`]), in order, the last zero-filled; see [`crate::wrap::r1cs::statement`].
+pub fn pack_statement(public_inputs: &[F]) -> Vec<Fr> {
+    public_inputs.chunks(GOLDILOCKS_PER_FR).map(pack_goldilocks).collect()
+}
+
 /// The three Goldilocks challenges read from one rate cell: 64-bit words of the low 192 bits,
 /// each reduced mod p (see the module docs for the bias).
 pub fn unpack_goldilocks(x: Fr) -> [F; GOLDILOCKS_PER_FR] {

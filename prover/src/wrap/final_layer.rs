@@ -11,6 +11,7 @@ use plonky2::plonk::circuit_data::{
 };
 use plonky2::plonk::config::PoseidonGoldilocksConfig;
 use plonky2::plonk::proof::{ProofWithPublicInputs, ProofWithPublicInputsTarget};
+use plonky2::util::serialization::DefaultGateSerializer;
 use tracing::info_span;
 
 use super::config::PoseidonBn254GoldilocksConfig;
@@ -28,6 +29,27 @@ pub type WrapConfig = PoseidonBn254GoldilocksConfig;
 pub type InnerProof = ProofWithPublicInputs<F, InnerConfig, D>;
 /// A final-layer proof (input of the Groth16 circuit).
 pub type FinalProof = ProofWithPublicInputs<F, WrapConfig, D>;
+/// The final layer's verifier data: its key (circuit digest, constants/sigmas cap) and shape.
+pub type FinalVerifierData = VerifierCircuitData<F, WrapConfig, D>;
+
+/// Serializes the final layer's verifier data (plonky2's format, `DefaultGateSerializer`).
+pub fn verifier_data_to_bytes(vd: &FinalVerifierData) -> Result<Vec<u8>, WrapError> {
+    vd.to_bytes(&DefaultGateSerializer).map_err(|e| WrapError::Serialization(format!("{e:?}")))
+}
+
+/// Reads verifier data written by [`verifier_data_to_bytes`].
+pub fn verifier_data_from_bytes(bytes: Vec<u8>) -> Result<FinalVerifierData, WrapError> {
+    FinalVerifierData::from_bytes(bytes, &DefaultGateSerializer)
+        .map_err(|e| WrapError::Serialization(format!("{e:?}")))
+}
+
+/// Reads a final-layer proof (`ProofWithPublicInputs::to_bytes`) of the circuit `common`.
+pub fn proof_from_bytes(
+    bytes: Vec<u8>,
+    common: &CommonCircuitData<F, D>,
+) -> Result<FinalProof, WrapError> {
+    FinalProof::from_bytes(bytes, common).map_err(|e| WrapError::Serialization(format!("{e:#}")))
+}
 
 /// The final-layer circuit for one inner circuit (its verifier key is a constant of the circuit,
 /// so a proof of another circuit cannot be wrapped by it).

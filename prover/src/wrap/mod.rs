@@ -38,4 +38,27 @@ pub enum WrapError {
     /// A final-layer proof does not verify.
     #[error("final-layer proof does not verify: {0}")]
     InvalidFinalProof(String),
+    /// A final-layer proof does not have the shape its `CommonCircuitData` prescribes.
+    #[error("final-layer proof shape: {what}: expected {expected}, got {got}")]
+    ProofShape {
+        /// The part of the proof.
+        what: &'static str,
+        /// Length required by the circuit data.
+        expected: usize,
+        /// Length found in the proof.
+        got: usize,
+    },
+    /// The final layer uses a feature the R1CS verifier does not implement.
+    #[error("the R1CS verifier does not support {feature}")]
+    Unsupported {
+        /// The feature (lookup arguments, salted leaves, a gate type, ...).
+        feature: &'static str,
+    },
+    /// Building the R1CS system failed (not an unsatisfied constraint: a missing assignment or
+    /// an arkworks error).
+    #[error("R1CS synthesis failed: {0}")]
+    Synthesis(#[from] ark_relations::gr1cs::SynthesisError),
+    /// Reading or writing a serialized proof or circuit failed.
+    #[error("serialization: {0}")]
+    Serialization(String),
 }

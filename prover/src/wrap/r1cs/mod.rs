@@ -4,6 +4,12 @@
 
 pub mod challenger;
 pub mod fri;
+pub mod fri_verifier;
 pub mod goldilocks;
 pub mod merkle;
 pub mod poseidon;
+pub mod poseidon_goldilocks;
+pub mod proof;
+pub mod statement;
+pub mod transcript;
+pub mod verifier;
