@@ -38,6 +38,7 @@ pub mod hash;
 pub mod keys;
 pub mod merkle;
 pub mod order;
+pub mod order_target;
 pub mod pubdata;
 pub mod pubdata_commit;
 pub mod rebuild;
