@@ -14,7 +14,7 @@ use crate::circuit::CircuitError;
 use crate::hash::{fe, fe_signed, tag, HashGadgets, D, F};
 
 /// Number of fields of a market leaf.
-pub const MARKET_FIELDS: usize = 17;
+const MARKET_FIELDS: usize = 17;
 
 /// A market leaf in a circuit (field-encoded as in [`Market::leaf_hash`]).
 #[derive(Copy, Clone, Debug)]
