@@ -253,10 +253,10 @@ fn unsupported_types_and_overfull_chunks_are_typed_errors() {
         root_after: Digest::default(),
         steps: vec![],
     };
-    let op = PubOp::CancelOrder { account_id: 1, order_nonce: 1 };
+    let op = PubOp::FundingTick { market_id: 1, timestamp: 1, new_index: 1 };
     let markets = MarketLeaves::new(&[]);
     assert_eq!(
         SlotWitness::from_native(&op, &tw, &Tx::Noop, &markets).err(),
-        Some(CircuitError::UnsupportedTx(0x06))
+        Some(CircuitError::UnsupportedTx(0x08))
     );
 }

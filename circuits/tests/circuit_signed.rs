@@ -348,7 +348,7 @@ fn recipient_must_not_otherwise_change() {
 }
 
 #[test]
-fn transfer_signature_and_margin_are_checked() {
+fn transfer_signature_binds_the_recipient() {
     let (f, mut w) = one_transfer();
     let (_, _, _, _, sig) = transfer_mut(&mut w.slots[0]);
     let Tx::Transfer(other) = transfer(&f, TAKER, MAKER, 500 * USDC, 0) else { unreachable!() };
