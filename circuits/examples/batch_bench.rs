@@ -16,25 +16,25 @@ use std::time::Instant;
 use alloy_primitives::Address;
 use anyhow::Context;
 use clap::Parser;
+use plonky2::plonk::circuit_builder::CircuitBuilder;
 use proofbook_circuits::aggregate::{BatchProof, BatchProver, BatchWitness};
 use proofbook_circuits::circuit::chunk::PRODUCTION_K;
-use proofbook_circuits::circuit::{ChunkCircuit, StateRoots};
-use proofbook_circuits::commit::StateTrees;
-use proofbook_circuits::config::NamedConfig;
-use proofbook_circuits::pubdata::DepositOp;
-use proofbook_circuits::state::{AccountTarget, Config, Genesis, Market, MarketTarget, State};
-use proofbook_circuits::client::L2Signer;
-use proofbook_circuits::ecgfp5::Scalar;
-use proofbook_circuits::schnorr::SecretKey;
-use plonky2::plonk::circuit_builder::CircuitBuilder;
 use proofbook_circuits::circuit::reads::MarketReadTargets;
 use proofbook_circuits::circuit::slot::AccountUpdateTargets;
+use proofbook_circuits::circuit::{ChunkCircuit, StateRoots};
+use proofbook_circuits::client::L2Signer;
+use proofbook_circuits::commit::StateTrees;
+use proofbook_circuits::config::NamedConfig;
 use proofbook_circuits::constants::MAX_POSITIONS;
+use proofbook_circuits::ecgfp5::Scalar;
 use proofbook_circuits::hash::{D, F};
 use proofbook_circuits::order_target::OrderSlotUpdateTargets;
+use proofbook_circuits::pubdata::DepositOp;
 use proofbook_circuits::risk::funding_target::FundingGadgets;
 use proofbook_circuits::risk::margin_target::MarginGadgets;
 use proofbook_circuits::schnorr::circuit::CircuitBuilderSchnorr;
+use proofbook_circuits::schnorr::SecretKey;
+use proofbook_circuits::state::{AccountTarget, Config, Genesis, Market, MarketTarget, State};
 use proofbook_circuits::tx::{apply, Tx};
 
 #[derive(Parser, Debug)]
@@ -78,6 +78,7 @@ fn signed_batch(n: usize) -> anyhow::Result<(BatchWitness, State)> {
         markets_root: trees.markets_root(),
         config_hash: trees.config_hash(),
     };
+    let markets: Vec<Market> = state.markets().cloned().collect();
     state.begin_batch(genesis.timestamp + 60)?;
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     let mut ops = Vec::with_capacity(n);
@@ -114,7 +115,7 @@ fn signed_batch(n: usize) -> anyhow::Result<(BatchWitness, State)> {
         timestamp: genesis.timestamp + 60,
         start,
         config: genesis.config.clone(),
-        markets: genesis.markets.clone(),
+        markets,
         txs,
         sources,
     };

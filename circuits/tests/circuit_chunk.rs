@@ -218,13 +218,11 @@ fn wrong_old_root_and_tampered_public_data_fail() {
     let (pis, _) = w.run().unwrap();
     let mut bad = pis;
     bad.old_root.elements[0] += F::ONE;
-    let o =
-        prove_outcome(&circuit().data, circuit().witness_with_public_inputs(&w, &bad).unwrap());
+    let o = prove_outcome(&circuit().data, circuit().witness_with_public_inputs(&w, &bad).unwrap());
     assert!(o.is_unsatisfied(), "wrong old root: {o:?}");
     let mut bad = pis;
     bad.pubdata_out.elements[2] += F::ONE;
-    let o =
-        prove_outcome(&circuit().data, circuit().witness_with_public_inputs(&w, &bad).unwrap());
+    let o = prove_outcome(&circuit().data, circuit().witness_with_public_inputs(&w, &bad).unwrap());
     assert!(o.is_unsatisfied(), "tampered public data: {o:?}");
 }
 

@@ -6,12 +6,16 @@
 use plonky2::field::types::{Field, PrimeField64};
 use plonky2::hash::hash_types::HashOut;
 use plonky2::iop::target::Target;
+use plonky2::iop::witness::Witness;
 use plonky2::iop::witness::{PartialWitness, WitnessWrite};
 use plonky2::plonk::circuit_builder::CircuitBuilder;
 use plonky2::plonk::circuit_data::CircuitData;
+use proofbook_circuits::circuit::reads::MarketLeaves;
 use proofbook_circuits::circuit::C;
+use proofbook_circuits::circuit_test_util::witness_outcome;
 use proofbook_circuits::circuit_test_util::{prove_outcome, prove_public_inputs, ProveOutcome};
 use proofbook_circuits::config::NamedConfig;
+use proofbook_circuits::gadgets::bigint::BigUintTarget;
 use proofbook_circuits::gadgets::bigint::{self, BigUintGadgets};
 use proofbook_circuits::gadgets::range::{self, RangeGadgets};
 use proofbook_circuits::gadgets::signed::{self, SignedGadgets};
@@ -21,14 +25,12 @@ use proofbook_circuits::hash::{
 use proofbook_circuits::merkle::{MerkleProofTarget, SparseMerkleTree, UpdateProofTarget};
 use proofbook_circuits::pubdata::{DepositOp, PubOp};
 use proofbook_circuits::pubdata_commit::{self, PubdataGadgets};
-use proofbook_circuits::circuit::reads::MarketLeaves;
-use proofbook_circuits::circuit_test_util::witness_outcome;
-use proofbook_circuits::gadgets::bigint::BigUintTarget;
 use proofbook_circuits::risk::funding_target::FundingGadgets;
 use proofbook_circuits::risk::margin_target::MarginGadgets;
 use proofbook_circuits::risk::{funding, margin};
-use proofbook_circuits::state::{Account, AccountTarget, Market, MarketKind, MarketTarget, Position};
-use plonky2::iop::witness::Witness;
+use proofbook_circuits::state::{
+    Account, AccountTarget, Market, MarketKind, MarketTarget, Position,
+};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PtConfig, TestRunner};
 
@@ -414,7 +416,10 @@ fn arb_market(id: u8) -> impl Strategy<Value = Market> {
 fn arb_risk_account() -> impl Strategy<Value = Account> {
     (
         -(1i64 << 62) + 1..(1i64 << 62),
-        prop::collection::vec((any::<bool>(), -(1i64 << 40) + 1..(1i64 << 40), -(1i64 << 61)..(1i64 << 61)), 8),
+        prop::collection::vec(
+            (any::<bool>(), -(1i64 << 40) + 1..(1i64 << 40), -(1i64 << 61)..(1i64 << 61)),
+            8,
+        ),
     )
         .prop_map(|(collateral, ps)| {
             let mut a = Account { collateral, pubkey: [1, 0, 0, 0, 0], ..Account::default() };
@@ -429,7 +434,10 @@ fn arb_risk_account() -> impl Strategy<Value = Account> {
 }
 
 fn biguint_value(w: &impl Witness<F>, t: &BigUintTarget) -> u128 {
-    t.limbs.iter().rev().fold(0u128, |acc, &l| (acc << 32) | u128::from(w.get_target(l).to_canonical_u64()))
+    t.limbs
+        .iter()
+        .rev()
+        .fold(0u128, |acc, &l| (acc << 32) | u128::from(w.get_target(l).to_canonical_u64()))
 }
 
 #[test]
@@ -452,12 +460,14 @@ fn account_risk_and_pending_funding_agree() {
         }
         let w = witness_outcome(&data, pw).expect("witness generates");
         let r = margin::account_risk(a, &leaves);
-        let tav = biguint_value(&w, &risk.tav_plus) as i128 - biguint_value(&w, &risk.tav_minus) as i128;
+        let tav =
+            biguint_value(&w, &risk.tav_plus) as i128 - biguint_value(&w, &risk.tav_minus) as i128;
         assert_eq!(tav, r.tav, "TAV");
         assert_eq!(biguint_value(&w, &risk.imr) as i128, r.imr, "IMR");
         assert_eq!(biguint_value(&w, &risk.mmr) as i128, r.mmr, "MMR");
         assert_eq!(w.get_target(margined.target) == F::ONE, r.is_initial_margined());
-        let owed = biguint_value(&w, &funding.plus) as i128 - biguint_value(&w, &funding.minus) as i128;
+        let owed =
+            biguint_value(&w, &funding.plus) as i128 - biguint_value(&w, &funding.minus) as i128;
         assert_eq!(owed, funding::pending_funding(a, &leaves), "pending funding");
     };
     runner()

@@ -168,7 +168,10 @@ fn random_amounts_agree_with_native() {
         .run(&strategy, |(a, b, maker_sends)| {
             let mut f = positioned();
             let (from, to) = if maker_sends { (MAKER, SMALL) } else { (TAKER, MAKER) };
-            let txs = [withdraw(&f, TAKER, a * USDC / 7, 0), transfer(&f, from, to, b * USDC / 3, u32::from(!maker_sends))];
+            let txs = [
+                withdraw(&f, TAKER, a * USDC / 7, 0),
+                transfer(&f, from, to, b * USDC / 3, u32::from(!maker_sends)),
+            ];
             let bw = batch(&mut f.state, &txs);
             let chunk = &bw.chunks(K).unwrap()[0];
             let proof = circuit().prove(chunk).unwrap();
@@ -311,7 +314,8 @@ fn market_reads_must_be_the_markets_leaves() {
     let (_, mut w) = one_withdraw();
     let (_, _, debit, _) = withdraw_mut(&mut w.slots[0]);
     // Each position must read its own market.
-    let used: Vec<usize> = (0..debit.markets.len()).filter(|&i| debit.markets[i].is_some()).collect();
+    let used: Vec<usize> =
+        (0..debit.markets.len()).filter(|&i| debit.markets[i].is_some()).collect();
     assert_eq!(used.len(), 2, "MAKER holds the perp and the call");
     debit.markets.swap(used[0], used[1]);
     assert_unsatisfied(&w, "markets swapped");

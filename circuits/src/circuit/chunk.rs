@@ -16,12 +16,13 @@
 //! once, runs the accounts root through the slots, and closes `new_state_root` with the
 //! same markets root and config hash (no constrained type writes a market yet).
 //!
-//! **K.** A slot costs about 150 rows (see docs/BENCHMARKS.md: the account update is 64
-//! Poseidon rows for the two depth-32 paths, 10 for the two leaf hashes, 3 for the record,
-//! the rest range checks and selection); plonky2 pads the circuit to a power of two, and a
-//! 2^12-row chunk keeps the recursive verifier of a chunk proof small (about 4k rows,
-//! plonky2-lab.md §2b). [`PRODUCTION_K`] slots fill about three quarters of 2^12 with room
-//! for the fixed overhead; tests use 2 slots.
+//! **K.** A universal slot costs about 7,300 rows (docs/circuits.md: one Schnorr
+//! verification 4,430, the margin check 1,956, funding settlement 494, eight market reads
+//! 104, two account updates 96 each, one order-slot update 40, the rest selection and the
+//! record); plonky2 pads the circuit to a power of two, so [`PRODUCTION_K`] = 4 slots fill
+//! about nine tenths of 2^15 with room for the fixed overhead (the config opening, the state
+//! roots). A chunk proof's recursive verifier grows only with the log of its rows, so a
+//! 2^15 chunk aggregates about as cheaply as a 2^12 one. Tests use 2 slots.
 
 use plonky2::hash::hash_types::HashOutTarget;
 use plonky2::iop::target::Target;
@@ -61,7 +62,7 @@ fn config_preimage(c: &Config) -> [F; CONFIG_FIELDS] {
 }
 
 /// Slots per chunk at the production config.
-pub const PRODUCTION_K: usize = 20;
+pub const PRODUCTION_K: usize = 4;
 
 /// Bits of a batch number.
 pub const BATCH_NUMBER_BITS: usize = 32;
@@ -271,7 +272,8 @@ impl ChunkCircuit {
         );
         b.connect_hashes(open, pis.old_root);
         // The config's preimage, for the domain signed messages bind.
-        let config_fields: [Target; CONFIG_FIELDS] = core::array::from_fn(|_| b.add_virtual_target());
+        let config_fields: [Target; CONFIG_FIELDS] =
+            core::array::from_fn(|_| b.add_virtual_target());
         let opened = b.hash_tagged(tag::CONFIG, &config_fields);
         b.connect_hashes(opened, config_hash);
         let ctx = SlotContext {

@@ -45,7 +45,8 @@ pub struct MarketLeaves {
 impl MarketLeaves {
     /// The tree of these markets.
     pub fn new<'a>(markets: impl IntoIterator<Item = &'a Market>) -> Self {
-        let markets: BTreeMap<u8, Market> = markets.into_iter().map(|m| (m.id, m.clone())).collect();
+        let markets: BTreeMap<u8, Market> =
+            markets.into_iter().map(|m| (m.id, m.clone())).collect();
         let leaves = markets.values().map(|m| (u64::from(m.id), m.leaf_hash()));
         let tree = SparseMerkleTree::from_leaves(MARKET_TREE_DEPTH, leaves)
             .expect("a market id is below 2^8");

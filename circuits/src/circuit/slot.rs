@@ -23,8 +23,8 @@ use serde::{Deserialize, Serialize};
 use super::reads::MarketLeaves;
 use super::tx::cancel::{self, CancelTargets};
 use super::tx::debit::{self, DebitTargets, DebitWitness};
-use super::tx::signer::{self, SignerTargets};
 use super::tx::deposit::{self, DepositTargets};
+use super::tx::signer::{self, SignerTargets};
 use super::tx::transfer::{self, TransferTargets};
 use super::tx::withdraw::{self, WithdrawTargets};
 use super::witness::{set_bool, set_hash};
@@ -285,7 +285,8 @@ impl SlotWitness {
             (PubOp::CancelOrder { account_id, order_nonce }, Tx::CancelOrder(c))
                 if c.account_id == *account_id && c.order_nonce == *order_nonce =>
             {
-                let shape = CircuitError::WitnessShape("a cancel writes its slot, then its account");
+                let shape =
+                    CircuitError::WitnessShape("a cancel writes its slot, then its account");
                 let (order, account) = match w.steps.as_slice() {
                     [WitnessStep::Slot { account: a, slot, before, after, proof }, s]
                         if *a == *account_id =>
@@ -366,7 +367,11 @@ impl AccountUpdateTargets {
 
     /// Sets the update from a native step, or an unused update (the empty leaf on an
     /// all-zero path, unconstrained) for `None`.
-    fn set(&self, pw: &mut PartialWitness<F>, step: Option<&AccountStep>) -> Result<(), CircuitError> {
+    fn set(
+        &self,
+        pw: &mut PartialWitness<F>,
+        step: Option<&AccountStep>,
+    ) -> Result<(), CircuitError> {
         match step {
             Some(step) => {
                 self.old.set(pw, &step.before)?;

@@ -76,7 +76,11 @@ pub fn constrain(
     }
     to.new.connect_positions_if(builder, sel, &to.old);
     for i in 0..4 {
-        builder.connect_if(sel, to.orders_root_after.elements[i], to.orders_root_before.elements[i]);
+        builder.connect_if(
+            sel,
+            to.orders_root_after.elements[i],
+            to.orders_root_before.elements[i],
+        );
     }
 
     let msg = l2_message(builder, domain, TRANSFER_KIND, &[from_id, to_id, amount, from.old.nonce]);
