@@ -114,7 +114,7 @@ fn signed_batch(n: usize) -> anyhow::Result<(BatchWitness, State)> {
         batch_number: 1,
         timestamp: genesis.timestamp + 60,
         start,
-        config: genesis.config.clone(),
+        config: genesis.config,
         markets,
         txs,
         sources,

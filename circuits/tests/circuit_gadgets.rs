@@ -433,11 +433,13 @@ fn arb_risk_account() -> impl Strategy<Value = Account> {
         })
 }
 
-fn biguint_value(w: &impl Witness<F>, t: &BigUintTarget) -> u128 {
-    t.limbs
+fn biguint_value(w: &impl Witness<F>, t: &BigUintTarget) -> i128 {
+    let v = t
+        .limbs
         .iter()
         .rev()
-        .fold(0u128, |acc, &l| (acc << 32) | u128::from(w.get_target(l).to_canonical_u64()))
+        .fold(0u128, |acc, &l| (acc << 32) | u128::from(w.get_target(l).to_canonical_u64()));
+    i128::try_from(v).expect("risk sums are below 2^127")
 }
 
 #[test]
@@ -460,14 +462,12 @@ fn account_risk_and_pending_funding_agree() {
         }
         let w = witness_outcome(&data, pw).expect("witness generates");
         let r = margin::account_risk(a, &leaves);
-        let tav =
-            biguint_value(&w, &risk.tav_plus) as i128 - biguint_value(&w, &risk.tav_minus) as i128;
+        let tav = biguint_value(&w, &risk.tav_plus) - biguint_value(&w, &risk.tav_minus);
         assert_eq!(tav, r.tav, "TAV");
-        assert_eq!(biguint_value(&w, &risk.imr) as i128, r.imr, "IMR");
-        assert_eq!(biguint_value(&w, &risk.mmr) as i128, r.mmr, "MMR");
+        assert_eq!(biguint_value(&w, &risk.imr), r.imr, "IMR");
+        assert_eq!(biguint_value(&w, &risk.mmr), r.mmr, "MMR");
         assert_eq!(w.get_target(margined.target) == F::ONE, r.is_initial_margined());
-        let owed =
-            biguint_value(&w, &funding.plus) as i128 - biguint_value(&w, &funding.minus) as i128;
+        let owed = biguint_value(&w, &funding.plus) - biguint_value(&w, &funding.minus);
         assert_eq!(owed, funding::pending_funding(a, &leaves), "pending funding");
     };
     runner()

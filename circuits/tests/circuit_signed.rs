@@ -261,7 +261,7 @@ fn funding_must_be_settled_exactly() {
     let (_, step, debit, _) = withdraw_mut(&mut w.slots[0]);
     assert_ne!(debit.settled_collateral, step.before.collateral, "MAKER has funding to settle");
     // Settlement skipped: the debit is consistent with the unsettled collateral.
-    step.after.collateral = step.before.collateral - 1_000 * USDC as i64;
+    step.after.collateral = step.before.collateral - 1_000_000_000;
     debit.settled_collateral = step.before.collateral;
     reseal(step);
     assert_unsatisfied(&w, "funding not settled");

@@ -269,7 +269,7 @@ impl SlotWitness {
                     _ => (None, None),
                 };
                 let shape = CircuitError::WitnessShape("a transfer writes sender then recipient");
-                let account = account.ok_or(shape.clone())?;
+                let account = account.ok_or_else(|| shape.clone())?;
                 let recipient = recipient.ok_or(shape)?;
                 let debit = debit_witness(&account.before, markets)?;
                 Ok(Self::Transfer {
