@@ -16,7 +16,7 @@
 //! once, runs the accounts root through the slots, and closes `new_state_root` with the
 //! same markets root and config hash (no constrained type writes a market yet).
 //!
-//! **K.** A universal slot costs about 7,300 rows (docs/circuits.md: one Schnorr
+//! **K.** A universal slot costs 7,278 rows (docs/circuits.md: one Schnorr
 //! verification 4,430, the margin check 1,956, funding settlement 494, eight market reads
 //! 104, two account updates 96 each, one order-slot update 40, the rest selection and the
 //! record); plonky2 pads the circuit to a power of two, so [`PRODUCTION_K`] = 4 slots fill
