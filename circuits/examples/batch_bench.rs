@@ -4,23 +4,37 @@
 //! cargo run --release -p proofbook-circuits --example batch_bench -- --trades N --config production
 //! ```
 //!
-//! The chunk circuit constrains Noop and Deposit only so far: Trade constraints do not exist
-//! yet, so the bench cannot prove trades. It says so in its output and proves the deposits a
-//! batch of N trades would need (N deposits, one per account) instead, so that the chunk and
-//! aggregation figures are real.
+//! The chunk circuit constrains Noop, Deposit, Withdraw, Transfer and CancelOrder so far:
+//! Trade constraints do not exist yet, so the bench cannot prove trades. It says so in its
+//! output and proves, instead, the N deposits a batch of N trades would need (one per
+//! account) followed by N account-signed transactions (withdrawals, transfers and cancels
+//! in turn, each with its Schnorr signature, funding settlement and margin check), so that
+//! the chunk and aggregation figures are real and every slot kind is exercised.
 
 use std::time::Instant;
 
 use alloy_primitives::Address;
 use anyhow::Context;
 use clap::Parser;
+use plonky2::plonk::circuit_builder::CircuitBuilder;
 use proofbook_circuits::aggregate::{BatchProof, BatchProver, BatchWitness};
 use proofbook_circuits::circuit::chunk::PRODUCTION_K;
+use proofbook_circuits::circuit::reads::MarketReadTargets;
+use proofbook_circuits::circuit::slot::AccountUpdateTargets;
 use proofbook_circuits::circuit::{ChunkCircuit, StateRoots};
+use proofbook_circuits::client::L2Signer;
 use proofbook_circuits::commit::StateTrees;
 use proofbook_circuits::config::NamedConfig;
+use proofbook_circuits::constants::MAX_POSITIONS;
+use proofbook_circuits::ecgfp5::Scalar;
+use proofbook_circuits::hash::{D, F};
+use proofbook_circuits::order_target::OrderSlotUpdateTargets;
 use proofbook_circuits::pubdata::DepositOp;
-use proofbook_circuits::state::{Config, Genesis, Market, State};
+use proofbook_circuits::risk::funding_target::FundingGadgets;
+use proofbook_circuits::risk::margin_target::MarginGadgets;
+use proofbook_circuits::schnorr::circuit::CircuitBuilderSchnorr;
+use proofbook_circuits::schnorr::SecretKey;
+use proofbook_circuits::state::{AccountTarget, Config, Genesis, Market, MarketTarget, State};
 use proofbook_circuits::tx::{apply, Tx};
 
 #[derive(Parser, Debug)]
@@ -37,7 +51,13 @@ struct Args {
     k: Option<usize>,
 }
 
-fn deposit_batch(n: usize) -> anyhow::Result<(BatchWitness, State)> {
+/// The L2 signer of bench account `id` (a fixed secret key per account).
+fn signer(id: u32) -> anyhow::Result<L2Signer> {
+    let d = Scalar::from_u64(0x5eed_0000 + u64::from(id));
+    Ok(L2Signer::new(SecretKey::new(d).map_err(|e| anyhow::anyhow!("{e}"))?))
+}
+
+fn signed_batch(n: usize) -> anyhow::Result<(BatchWitness, State)> {
     let genesis = Genesis {
         config: Config {
             oracle_pubkey: [0; 5],
@@ -58,35 +78,109 @@ fn deposit_batch(n: usize) -> anyhow::Result<(BatchWitness, State)> {
         markets_root: trees.markets_root(),
         config_hash: trees.config_hash(),
     };
+    let markets: Vec<Market> = state.markets().cloned().collect();
     state.begin_batch(genesis.timestamp + 60)?;
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     let mut ops = Vec::with_capacity(n);
+    let mut sources = Vec::with_capacity(n);
     for i in 0..n {
         seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         let id = u32::try_from(i + 1)?;
         let d = DepositOp {
             account_id: id,
             l1_address: Address::repeat_byte((i % 251) as u8 + 1),
-            pubkey: [seed >> 4, seed >> 8, seed >> 12, seed >> 16, seed >> 20],
+            pubkey: signer(id)?.pubkey(),
             amount: 1_000_000 + (seed >> 40),
         };
-        ops.push(apply(&mut state, &Tx::Deposit(d)).context("native deposit")?.op);
+        let tx = Tx::Deposit(d);
+        ops.push(apply(&mut state, &tx).context("native deposit")?.op);
+        sources.push(tx);
+    }
+    let config = genesis.config.clone();
+    for i in 0..n {
+        let id = u32::try_from(i + 1)?;
+        let s = signer(id)?;
+        let tx = match i % 3 {
+            0 => Tx::Withdraw(s.withdraw(&config, id, 1_000 + i as u64, 0)),
+            1 => Tx::Transfer(s.transfer(&config, id, id % u32::try_from(n)? + 1, 500, 0)),
+            _ => Tx::CancelOrder(s.cancel(&config, id, id, 0)),
+        };
+        ops.push(apply(&mut state, &tx).context("native signed transaction")?.op);
+        sources.push(tx);
     }
     let journal = state.take_journal();
     let txs = ops.into_iter().zip(trees.witness(&journal)).collect();
-    Ok((BatchWitness { batch_number: 1, timestamp: genesis.timestamp + 60, start, txs }, state))
+    let w = BatchWitness {
+        batch_number: 1,
+        timestamp: genesis.timestamp + 60,
+        start,
+        config: genesis.config,
+        markets,
+        txs,
+        sources,
+    };
+    Ok((w, state))
+}
+
+/// Rows a part of a slot adds to a circuit (`num_gates` delta; arithmetic gates are shared
+/// between parts, so the parts add up to about the slot, not exactly).
+fn rows(part: impl FnOnce(&mut CircuitBuilder<F, D>)) -> usize {
+    let mut b = CircuitBuilder::<F, D>::new(NamedConfig::FastTest.circuit_config());
+    let before = b.num_gates();
+    part(&mut b);
+    b.num_gates() - before
+}
+
+/// The rows of each part of a slot, for docs/circuits.md.
+fn part_rows() -> String {
+    let account = rows(|b| {
+        AccountUpdateTargets::new(b);
+    });
+    let order = rows(|b| {
+        OrderSlotUpdateTargets::new(b);
+    });
+    let schnorr = rows(|b| {
+        let c = b.add_virtual_bool_target_safe();
+        let pk = b.add_virtual_public_key_target();
+        let sig = b.add_virtual_schnorr_signature_target();
+        let msg = b.add_virtual_targets(4);
+        b.verify_schnorr_if(c, pk, &msg, sig);
+    });
+    let reads = rows(|b| {
+        let c = b.add_virtual_bool_target_safe();
+        let a = AccountTarget::new(b);
+        let root = b.add_virtual_hash();
+        MarketReadTargets::constrain(b, c, &a, root);
+    });
+    let settle = rows(|b| {
+        let c = b.add_virtual_bool_target_safe();
+        let (a, n) = (AccountTarget::new(b), AccountTarget::new(b));
+        let m: [MarketTarget; MAX_POSITIONS] = core::array::from_fn(|_| MarketTarget::new(b));
+        b.settle_funding_if(c, &a, &m, n.collateral, &n.positions);
+    });
+    let risk = rows(|b| {
+        let a = AccountTarget::new(b);
+        let m: [MarketTarget; MAX_POSITIONS] = core::array::from_fn(|_| MarketTarget::new(b));
+        let r = b.account_risk(&a, &m);
+        r.is_initial_margined(b);
+    });
+    format!(
+        "account_update={account} order_slot_update={order} schnorr={schnorr} \
+         market_reads={reads} settle_funding={settle} account_risk={risk}"
+    )
 }
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let k = args.k.unwrap_or(PRODUCTION_K);
-    let (witness, _) = deposit_batch(args.trades.max(1))?;
+    let (witness, _) = signed_batch(args.trades.max(2))?;
     let statement = witness.statement()?;
 
     // Rows per slot: the difference between a 2-slot and a 1-slot chunk (same gates at every
     // config; only FRI differs).
     let one = ChunkCircuit::build(NamedConfig::FastTest, 1).num_gates;
     let two = ChunkCircuit::build(NamedConfig::FastTest, 2).num_gates;
+    eprintln!("rows per part of a slot: {}", part_rows());
 
     let t = Instant::now();
     let prover = BatchProver::new(args.config, k);
@@ -119,11 +213,12 @@ fn main() -> anyhow::Result<()> {
     };
     eprintln!(
         "note: Trade constraints are not implemented yet; the {} transactions proven are \
-         deposits (types constrained: noop, deposit)",
-        args.trades
+         deposits and as many withdrawals, transfers and cancels (types constrained: noop, \
+         deposit, withdraw, transfer, cancel_order)",
+        2 * args.trades.max(2)
     );
     println!(
-        "trades={} proven_as=deposits chunks={} k={} rows_per_chunk={}(2^{}) rows_per_deposit_slot={} \
+        "trades={} proven_as=deposits+signed chunks={} k={} rows_per_chunk={}(2^{}) rows_per_slot={} \
          aggregation_rows={} build_s={:.2} prove_s={:.2} aggregate_s={:.2} level_s=[{}] \
          proof_bytes={} config={} verify=ok",
         args.trades,

@@ -28,6 +28,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::circuit::chunk::PublicInputTargets;
+use crate::circuit::reads::MarketLeaves;
 use crate::circuit::slot::SlotWitness;
 use crate::circuit::{ChunkCircuit, ChunkPublicInputs, ChunkWitness, CircuitError, StateRoots, C};
 use crate::commit::TxWitness;
@@ -35,6 +36,8 @@ use crate::config::NamedConfig;
 use crate::hash::{Digest, D, F, ZERO_DIGEST};
 use crate::pubdata::PubOp;
 use crate::pubdata_commit::pubdata_commitment;
+use crate::state::{Config, Market};
+use crate::tx::Tx;
 
 /// A proof of the crate's configuration.
 pub type Proof = ProofWithPublicInputs<F, C, D>;
@@ -64,8 +67,16 @@ pub struct BatchWitness {
     pub timestamp: u64,
     /// The state roots before the batch ([`crate::commit::StateTrees`] accessors).
     pub start: StateRoots,
+    /// The config (the preimage of `start.config_hash`).
+    pub config: Config,
+    /// The market leaves at the batch start (the circuit reads them; no constrained type
+    /// writes one).
+    pub markets: Vec<Market>,
     /// The transactions, in order.
     pub txs: Vec<(PubOp, TxWitness)>,
+    /// The transactions the records come from, in the same order: the signatures the
+    /// records do not carry.
+    pub sources: Vec<Tx>,
 }
 
 impl BatchWitness {
@@ -94,10 +105,18 @@ impl BatchWitness {
         if self.txs.is_empty() {
             return Err(CircuitError::EmptyBatch);
         }
+        if self.sources.len() != self.txs.len() {
+            return Err(CircuitError::WitnessShape("one source transaction per record"));
+        }
+        let markets = MarketLeaves::new(&self.markets);
+        if markets.root() != self.start.markets_root {
+            return Err(CircuitError::WitnessShape("markets do not hash to the markets root"));
+        }
         let slots: Vec<SlotWitness> = self
             .txs
             .iter()
-            .map(|(op, w)| SlotWitness::from_native(op, w))
+            .zip(&self.sources)
+            .map(|((op, w), tx)| SlotWitness::from_native(op, w, tx, &markets))
             .collect::<Result<_, _>>()?;
         let n = slots.len().div_ceil(k).next_power_of_two();
         let mut out = Vec::with_capacity(n);
@@ -112,6 +131,7 @@ impl BatchWitness {
                 pubdata_in: pubdata,
                 batch_number: self.batch_number,
                 timestamp: self.timestamp,
+                config: self.config.clone(),
                 slots: now.to_vec(),
             };
             let (pis, end) = chunk.run()?;

@@ -15,7 +15,10 @@
 //! - with debug assertions on (the dev and test profiles, dependencies included), a
 //!   `RandomAccessGate` index outside its table panics in the gate's generator first:
 //!   "Access index … is larger than the vector size …" (`gates/random_access.rs`); this is
-//!   the same violated gate constraint (the index decomposition), caught earlier.
+//!   the same violated gate constraint (the index decomposition), caught earlier;
+//! - likewise a range check (`BaseSumGate`) of a value that does not fit panics in its
+//!   generator: "Integer too large to fit in … `BaseSumGate`s" (`gadgets/split_join.rs`),
+//!   the same violated gate constraint (the limbs cannot sum to the value).
 //!
 //! Everything else (other errors, other panics, "N generators weren't run", a proof the
 //! verifier rejects) is [`ProveOutcome::OtherError`]. The two messages are plonky2 1.1's;
@@ -44,6 +47,8 @@ pub const COPY_CONFLICT: &str = "was set twice with different values";
 pub const QUOTIENT_FAILED: &str = "vanishing polynomial is not divisible by Z_H";
 /// The `RandomAccessGate` generator's debug assertion on an out-of-range index.
 pub const INDEX_OUT_OF_RANGE: &str = "is larger than the vector size";
+/// The `BaseSumGate` generator's assertion on a value beyond the checked range.
+pub const RANGE_EXCEEDED: &str = "Integer too large to fit in";
 
 /// What happened when proving a witness.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,10 +66,18 @@ impl ProveOutcome {
     pub fn is_unsatisfied(&self) -> bool {
         matches!(self, Self::Unsatisfied(_))
     }
+
+    /// Whether this is [`ProveOutcome::Proved`].
+    pub fn is_proved(&self) -> bool {
+        matches!(self, Self::Proved)
+    }
 }
 
 fn classify(msg: String) -> ProveOutcome {
-    if [COPY_CONFLICT, QUOTIENT_FAILED, INDEX_OUT_OF_RANGE].iter().any(|m| msg.contains(m)) {
+    if [COPY_CONFLICT, QUOTIENT_FAILED, INDEX_OUT_OF_RANGE, RANGE_EXCEEDED]
+        .iter()
+        .any(|m| msg.contains(m))
+    {
         ProveOutcome::Unsatisfied(msg)
     } else {
         ProveOutcome::OtherError(msg)
@@ -84,13 +97,22 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
 /// Proves `pw` on `data` and verifies the proof; classifies any failure (module docs).
 /// A panic inside plonky2 is caught (its message is still printed by the panic hook).
 pub fn prove_outcome(data: &CircuitData<F, C, D>, pw: PartialWitness<F>) -> ProveOutcome {
+    prove_public_inputs(data, pw).map_or_else(|o| o, |_| ProveOutcome::Proved)
+}
+
+/// [`prove_outcome`] keeping the proof's public inputs: `Ok` with them if a proof was
+/// produced and verified, else the classified failure (never [`ProveOutcome::Proved`]).
+pub fn prove_public_inputs(
+    data: &CircuitData<F, C, D>,
+    pw: PartialWitness<F>,
+) -> Result<Vec<F>, ProveOutcome> {
     match catch_unwind(AssertUnwindSafe(|| data.prove(pw))) {
-        Ok(Ok(proof)) => match data.verify(proof) {
-            Ok(()) => ProveOutcome::Proved,
-            Err(e) => ProveOutcome::OtherError(format!("verifier rejected the proof: {e:#}")),
+        Ok(Ok(proof)) => match data.verify(proof.clone()) {
+            Ok(()) => Ok(proof.public_inputs),
+            Err(e) => Err(ProveOutcome::OtherError(format!("verifier rejected the proof: {e:#}"))),
         },
-        Ok(Err(e)) => classify(format!("{e:#}")),
-        Err(p) => classify(panic_message(p.as_ref())),
+        Ok(Err(e)) => Err(classify(format!("{e:#}"))),
+        Err(p) => Err(classify(panic_message(p.as_ref()))),
     }
 }
 

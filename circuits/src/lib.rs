@@ -20,7 +20,9 @@
 //! Circuits (plonky2 1.1), next to the rules they enforce:
 //! - [`config`]: the named proving configs (`fast_test`, `production`).
 //! - [`gadgets`]: range checks, signed values, 32-bit-limb big integers; the twins of
-//!   [`hash`], [`merkle`], the account leaf and [`pubdata_commit`] live beside their native code.
+//!   [`hash`], [`merkle`], the account and market leaves, the order slot ([`order_target`]),
+//!   margin and funding (`risk::*_target`) and [`pubdata_commit`] live beside their native
+//!   code.
 //! - [`circuit`]: the chunk circuit, its slots and one module per transaction type.
 //! - [`aggregate`]: recursive aggregation of chunk proofs into one batch proof.
 
@@ -38,6 +40,7 @@ pub mod hash;
 pub mod keys;
 pub mod merkle;
 pub mod order;
+pub mod order_target;
 pub mod pubdata;
 pub mod pubdata_commit;
 pub mod rebuild;

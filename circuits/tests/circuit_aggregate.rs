@@ -9,7 +9,8 @@ use std::sync::OnceLock;
 use circuit_support::*;
 use plonky2::field::types::Field;
 use proofbook_circuits::aggregate::{BatchProver, BatchStatement, BatchWitness, Proof};
-use proofbook_circuits::circuit::{prove_classified, CircuitError};
+use proofbook_circuits::circuit::CircuitError;
+use proofbook_circuits::circuit_test_util::prove_outcome;
 use proofbook_circuits::config::NamedConfig;
 use proofbook_circuits::hash::F;
 use proofbook_circuits::tx::Tx;
@@ -76,11 +77,11 @@ fn chunks_out_of_order_do_not_aggregate() {
     let (_, proofs) = chunk_proofs();
     let agg = prover().aggregation_circuit(1);
     let pw = agg.witness(&proofs[1], &proofs[0]).unwrap();
-    let o = prove_classified(&agg.data, pw);
+    let o = prove_outcome(&agg.data, pw);
     assert!(o.is_unsatisfied(), "{o:?}");
     // In order, the same circuit proves.
     let pw = agg.witness(&proofs[0], &proofs[1]).unwrap();
-    assert!(prove_classified(&agg.data, pw).is_proved());
+    assert!(prove_outcome(&agg.data, pw).is_proved());
 }
 
 #[test]
@@ -90,7 +91,7 @@ fn a_chunk_of_another_batch_does_not_aggregate() {
     other.batch_number += 1;
     let p = prover().chunk_circuit().prove(&other).unwrap();
     let agg = prover().aggregation_circuit(1);
-    let o = prove_classified(&agg.data, agg.witness(&proofs[0], &p).unwrap());
+    let o = prove_outcome(&agg.data, agg.witness(&proofs[0], &p).unwrap());
     assert!(o.is_unsatisfied(), "{o:?}");
 }
 
@@ -103,7 +104,7 @@ fn a_chunk_skipping_public_data_does_not_aggregate() {
     other.pubdata_in = proofbook_circuits::hash::ZERO_DIGEST;
     let p = prover().chunk_circuit().prove(&other).unwrap();
     let agg = prover().aggregation_circuit(1);
-    let o = prove_classified(&agg.data, agg.witness(&proofs[0], &p).unwrap());
+    let o = prove_outcome(&agg.data, agg.witness(&proofs[0], &p).unwrap());
     assert!(o.is_unsatisfied(), "{o:?}");
 }
 

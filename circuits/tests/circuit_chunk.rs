@@ -10,10 +10,10 @@ use std::sync::OnceLock;
 use circuit_support::*;
 use plonky2::field::types::{Field, Field64};
 use proofbook_circuits::circuit::chunk::ChunkPublicInputs;
+use proofbook_circuits::circuit::reads::MarketLeaves;
 use proofbook_circuits::circuit::slot::SlotWitness;
-use proofbook_circuits::circuit::{
-    prove_classified, ChunkCircuit, ChunkWitness, CircuitError, ProveOutcome,
-};
+use proofbook_circuits::circuit::{ChunkCircuit, ChunkWitness, CircuitError};
+use proofbook_circuits::circuit_test_util::{prove_outcome, ProveOutcome};
 use proofbook_circuits::config::NamedConfig;
 use proofbook_circuits::constants::MAX_COLLATERAL;
 use proofbook_circuits::hash::{Digest, F};
@@ -44,7 +44,7 @@ fn two_deposits() -> ChunkWitness {
 
 fn outcome(w: &ChunkWitness) -> ProveOutcome {
     let pw = circuit().witness(w).expect("witness assigns");
-    prove_classified(&circuit().data, pw)
+    prove_outcome(&circuit().data, pw)
 }
 
 fn assert_unsatisfied(w: &ChunkWitness, what: &str) {
@@ -218,13 +218,11 @@ fn wrong_old_root_and_tampered_public_data_fail() {
     let (pis, _) = w.run().unwrap();
     let mut bad = pis;
     bad.old_root.elements[0] += F::ONE;
-    let o =
-        prove_classified(&circuit().data, circuit().witness_with_public_inputs(&w, &bad).unwrap());
+    let o = prove_outcome(&circuit().data, circuit().witness_with_public_inputs(&w, &bad).unwrap());
     assert!(o.is_unsatisfied(), "wrong old root: {o:?}");
     let mut bad = pis;
     bad.pubdata_out.elements[2] += F::ONE;
-    let o =
-        prove_classified(&circuit().data, circuit().witness_with_public_inputs(&w, &bad).unwrap());
+    let o = prove_outcome(&circuit().data, circuit().witness_with_public_inputs(&w, &bad).unwrap());
     assert!(o.is_unsatisfied(), "tampered public data: {o:?}");
 }
 
@@ -235,7 +233,7 @@ fn a_deposit_cannot_be_skipped_as_noop() {
     let mut skipped = w;
     skipped.slots[1] = SlotWitness::Noop;
     // Claim the full chunk's statement with the second deposit not executed.
-    let o = prove_classified(
+    let o = prove_outcome(
         &circuit().data,
         circuit().witness_with_public_inputs(&skipped, &pis).unwrap(),
     );
@@ -253,6 +251,10 @@ fn unsupported_types_and_overfull_chunks_are_typed_errors() {
         root_after: Digest::default(),
         steps: vec![],
     };
-    let op = PubOp::Withdraw { account_id: 1, amount: 1 };
-    assert_eq!(SlotWitness::from_native(&op, &tw).err(), Some(CircuitError::UnsupportedTx(0x03)));
+    let op = PubOp::FundingTick { market_id: 1, timestamp: 1, new_index: 1 };
+    let markets = MarketLeaves::new(&[]);
+    assert_eq!(
+        SlotWitness::from_native(&op, &tw, &Tx::Noop, &markets).err(),
+        Some(CircuitError::UnsupportedTx(0x08))
+    );
 }

@@ -6,11 +6,16 @@
 use plonky2::field::types::{Field, PrimeField64};
 use plonky2::hash::hash_types::HashOut;
 use plonky2::iop::target::Target;
+use plonky2::iop::witness::Witness;
 use plonky2::iop::witness::{PartialWitness, WitnessWrite};
 use plonky2::plonk::circuit_builder::CircuitBuilder;
 use plonky2::plonk::circuit_data::CircuitData;
-use proofbook_circuits::circuit::{prove_classified, ProveOutcome, C};
+use proofbook_circuits::circuit::reads::MarketLeaves;
+use proofbook_circuits::circuit::C;
+use proofbook_circuits::circuit_test_util::witness_outcome;
+use proofbook_circuits::circuit_test_util::{prove_outcome, prove_public_inputs, ProveOutcome};
 use proofbook_circuits::config::NamedConfig;
+use proofbook_circuits::gadgets::bigint::BigUintTarget;
 use proofbook_circuits::gadgets::bigint::{self, BigUintGadgets};
 use proofbook_circuits::gadgets::range::{self, RangeGadgets};
 use proofbook_circuits::gadgets::signed::{self, SignedGadgets};
@@ -20,7 +25,12 @@ use proofbook_circuits::hash::{
 use proofbook_circuits::merkle::{MerkleProofTarget, SparseMerkleTree, UpdateProofTarget};
 use proofbook_circuits::pubdata::{DepositOp, PubOp};
 use proofbook_circuits::pubdata_commit::{self, PubdataGadgets};
-use proofbook_circuits::state::{Account, AccountTarget, Position};
+use proofbook_circuits::risk::funding_target::FundingGadgets;
+use proofbook_circuits::risk::margin_target::MarginGadgets;
+use proofbook_circuits::risk::{funding, margin};
+use proofbook_circuits::state::{
+    Account, AccountTarget, Market, MarketKind, MarketTarget, Position,
+};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PtConfig, TestRunner};
 
@@ -34,11 +44,8 @@ fn runner() -> TestRunner {
     TestRunner::new(PtConfig::with_cases(CASES))
 }
 
-fn proved_outputs(o: ProveOutcome) -> Vec<F> {
-    match o {
-        ProveOutcome::Proved(p) => p.public_inputs,
-        other => panic!("expected a proof, got {other:?}"),
-    }
+fn proved_outputs(o: Result<Vec<F>, ProveOutcome>) -> Vec<F> {
+    o.unwrap_or_else(|other| panic!("expected a proof, got {other:?}"))
 }
 
 fn pw_with(ts: &[Target], vs: &[u64]) -> PartialWitness<F> {
@@ -69,7 +76,7 @@ fn range_checks_and_comparisons_agree() {
             // Equal operands are the edge case of both comparisons.
             for cv in [cv, av] {
                 let out =
-                    proved_outputs(prove_classified(&data, pw_with(&[x, a, c], &[xv, av, cv])));
+                    proved_outputs(prove_public_inputs(&data, pw_with(&[x, a, c], &[xv, av, cv])));
                 prop_assert_eq!(out[0] == F::ONE, range::less_than(av, cv, 40));
                 prop_assert_eq!(out[1] == F::ONE, range::less_or_equal(av, cv, 40));
             }
@@ -78,7 +85,7 @@ fn range_checks_and_comparisons_agree() {
         .unwrap();
     // Soundness: 2^20 is out of range.
     assert!(!range::check_bits(1 << 20, 20));
-    let o = prove_classified(&data, pw_with(&[x, a, c], &[1 << 20, 1, 2]));
+    let o = prove_outcome(&data, pw_with(&[x, a, c], &[1 << 20, 1, 2]));
     assert!(o.is_unsatisfied(), "{o:?}");
 }
 
@@ -101,14 +108,14 @@ fn signed_values_agree() {
     runner()
         .run(&(-bound..bound, -bound..bound, -bound..bound), |(xv, av, cv)| {
             assert!(signed::check_signed_bits(xv, 40));
-            let out = proved_outputs(prove_classified(&data, pw_signed([xv, av, cv])));
+            let out = proved_outputs(prove_public_inputs(&data, pw_signed([xv, av, cv])));
             prop_assert_eq!(out[0] == F::ONE, signed::signed_less_than(av, cv, 40));
             Ok(())
         })
         .unwrap();
     for bad in [bound, -bound - 1] {
         assert!(!signed::check_signed_bits(bad, 40));
-        let o = prove_classified(&data, pw_signed([bad, 0, 0]));
+        let o = prove_outcome(&data, pw_signed([bad, 0, 0]));
         assert!(o.is_unsatisfied(), "{bad}: {o:?}");
     }
 }
@@ -139,7 +146,7 @@ fn bigint_operations_agree() {
         .run(&(any::<u64>(), 1u64.., any::<u128>()), |(xv, yv, bv)| {
             let (xl, yl, bl) = (limbs(xv.into(), 2), limbs(yv.into(), 2), limbs(bv, 4));
             let vals: Vec<u64> = xl.iter().chain(&yl).chain(&bl).map(|&l| u64::from(l)).collect();
-            let out = proved_outputs(prove_classified(&data, pw_with(&inputs, &vals)));
+            let out = proved_outputs(prove_public_inputs(&data, pw_with(&inputs, &vals)));
             let out: Vec<u32> = out.iter().map(|f| f.to_canonical_u64() as u32).collect();
             let (d, br) = bigint::sub_biguint(&xl, &yl);
             let (qn, rn) = bigint::div_rem_biguint(&bl, &yl).unwrap();
@@ -156,10 +163,10 @@ fn bigint_operations_agree() {
         .unwrap();
     // Division by zero has no witness: r < 0 is unsatisfiable.
     let vals: Vec<u64> = [5u64, 0, 0, 0, 9, 9, 9, 9].to_vec();
-    let o = prove_classified(&data, pw_with(&inputs, &vals));
+    let o = prove_outcome(&data, pw_with(&inputs, &vals));
     assert!(o.is_unsatisfied(), "{o:?}");
     // A limb of 2^32 is out of range.
-    let o = prove_classified(&data, pw_with(&inputs, &[1 << 32, 0, 1, 0, 0, 0, 0, 0]));
+    let o = prove_outcome(&data, pw_with(&inputs, &[1 << 32, 0, 1, 0, 0, 0, 0, 0]));
     assert!(o.is_unsatisfied(), "{o:?}");
 }
 
@@ -175,12 +182,12 @@ fn division_constraints_reject_a_wrong_quotient() {
     let data: CircuitData<F, C, D> = b.build();
     let ts: Vec<Target> = [&a, &d, &q, &r].iter().flat_map(|t| t.limbs.clone()).collect();
     // 100 = 14·7 + 2.
-    assert!(prove_classified(&data, pw_with(&ts, &[100, 0, 7, 14, 0, 2])).is_proved());
+    assert!(prove_outcome(&data, pw_with(&ts, &[100, 0, 7, 14, 0, 2])).is_proved());
     // 100 = 13·7 + 9 holds, but the remainder is not below the divisor.
-    let o = prove_classified(&data, pw_with(&ts, &[100, 0, 7, 13, 0, 9]));
+    let o = prove_outcome(&data, pw_with(&ts, &[100, 0, 7, 13, 0, 9]));
     assert!(o.is_unsatisfied(), "{o:?}");
     // 100 ≠ 14·7 + 3.
-    let o = prove_classified(&data, pw_with(&ts, &[100, 0, 7, 14, 0, 3]));
+    let o = prove_outcome(&data, pw_with(&ts, &[100, 0, 7, 14, 0, 3]));
     assert!(o.is_unsatisfied(), "{o:?}");
 }
 
@@ -202,7 +209,7 @@ fn tagged_hash_and_node_agree() {
                 let mut pw = pw_with(&xs, &v);
                 pw.set_hash_target(l, digest(lv)).unwrap();
                 pw.set_hash_target(r, digest(rv)).unwrap();
-                let out = proved_outputs(prove_classified(&data, pw));
+                let out = proved_outputs(prove_public_inputs(&data, pw));
                 let fs: Vec<F> = v.iter().map(|&x| F::from_noncanonical_u64(x)).collect();
                 prop_assert_eq!(&out[..4], &hash_tagged(tag::ACCOUNT, &fs).elements[..]);
                 prop_assert_eq!(&out[4..], &hash_node(digest(lv), digest(rv)).elements[..]);
@@ -251,14 +258,14 @@ fn merkle_membership_and_update_agree() {
                     };
                 let mut pw = PartialWitness::new();
                 fill(&mut pw, &proof);
-                let out = proved_outputs(prove_classified(&data, pw));
+                let out = proved_outputs(prove_public_inputs(&data, pw));
                 prop_assert_eq!(&out[..], &u.new_root.elements[..]);
                 // Soundness: a wrong sibling breaks membership.
                 let mut bad = proof;
                 bad.siblings[3].elements[0] += F::ONE;
                 let mut pw = PartialWitness::new();
                 fill(&mut pw, &bad);
-                let o = prove_classified(&data, pw);
+                let o = prove_outcome(&data, pw);
                 prop_assert!(o.is_unsatisfied(), "{:?}", o);
                 Ok(())
             },
@@ -301,7 +308,7 @@ fn account_leaf_agrees() {
         let mut pw = PartialWitness::new();
         acct.set(&mut pw, a).unwrap();
         pw.set_hash_target(orders, o).unwrap();
-        let out = proved_outputs(prove_classified(&data, pw));
+        let out = proved_outputs(prove_public_inputs(&data, pw));
         assert_eq!(&out[..4], &a.leaf_hash(&o).elements[..]);
         assert_eq!(out[4] == F::ONE, a.is_empty());
     };
@@ -348,7 +355,7 @@ fn deposit_record_words_and_commitment_agree() {
                 vals.extend([amount >> 32, amount & 0xffff_ffff]);
                 let mut pw = pw_with(&units, &vals);
                 pw.set_hash_target(c, digest(cv)).unwrap();
-                let out = proved_outputs(prove_classified(&data, pw));
+                let out = proved_outputs(prove_public_inputs(&data, pw));
                 let op = PubOp::Deposit(d);
                 let native: Vec<F> = pubdata_commit::record_words(&op.to_bytes())
                     .unwrap()
@@ -370,6 +377,117 @@ fn deposit_record_words_and_commitment_agree() {
     vals[3] = 1 << 32;
     let mut pw = pw_with(&units, &vals);
     pw.set_hash_target(c, digest([0; 4])).unwrap();
-    let o = prove_classified(&data, pw);
+    let o = prove_outcome(&data, pw);
     assert!(o.is_unsatisfied(), "{o:?}");
+}
+
+/// A market for the risk gadgets: id `id`, kind perp/call/put, settled or not.
+fn arb_market(id: u8) -> impl Strategy<Value = Market> {
+    (
+        0u8..3,
+        any::<bool>(),
+        1u32..u32::MAX,
+        1u32..u32::MAX,
+        1u32..u32::MAX,
+        (0u32..=1_000_000, 0u32..=1_000_000, 0u32..=1_000_000),
+        -(1i64 << 61)..(1i64 << 61),
+    )
+        .prop_map(move |(kind, settled, mark, index, strike, (a, b, c), funding)| {
+            let kind = [MarketKind::Perp, MarketKind::Call, MarketKind::Put][kind as usize];
+            let mut m = if kind == MarketKind::Perp {
+                Market::perp(id, 1)
+            } else {
+                Market::option(id, kind, 1, strike, 1)
+            };
+            m.mark_price = mark;
+            m.index_price = index;
+            m.imf_ppm = a.max(b);
+            m.mmf_ppm = a.min(b);
+            m.im_floor_ppm = c;
+            m.funding_index = funding;
+            if settled && kind != MarketKind::Perp {
+                m.settlement_price = index;
+            }
+            m
+        })
+}
+
+/// An account with up to eight positions, position `i` in market `i + 1` (or unused).
+fn arb_risk_account() -> impl Strategy<Value = Account> {
+    (
+        -(1i64 << 62) + 1..(1i64 << 62),
+        prop::collection::vec(
+            (any::<bool>(), -(1i64 << 40) + 1..(1i64 << 40), -(1i64 << 61)..(1i64 << 61)),
+            8,
+        ),
+    )
+        .prop_map(|(collateral, ps)| {
+            let mut a = Account { collateral, pubkey: [1, 0, 0, 0, 0], ..Account::default() };
+            for (i, (used, size, snap)) in ps.into_iter().enumerate() {
+                if used && size != 0 {
+                    a.positions[i] =
+                        Position { market_id: i as u8 + 1, size, funding_snapshot: snap };
+                }
+            }
+            a
+        })
+}
+
+fn biguint_value(w: &impl Witness<F>, t: &BigUintTarget) -> i128 {
+    let v = t
+        .limbs
+        .iter()
+        .rev()
+        .fold(0u128, |acc, &l| (acc << 32) | u128::from(w.get_target(l).to_canonical_u64()));
+    i128::try_from(v).expect("risk sums are below 2^127")
+}
+
+#[test]
+fn account_risk_and_pending_funding_agree() {
+    let mut b = builder();
+    let acct = AccountTarget::new(&mut b);
+    let markets: [MarketTarget; 8] = core::array::from_fn(|_| MarketTarget::new(&mut b));
+    let risk = b.account_risk(&acct, &markets);
+    let margined = risk.is_initial_margined(&mut b);
+    let funding = b.pending_funding(&acct, &markets);
+    let data: CircuitData<F, C, D> = b.build();
+    let markets_strategy: Vec<_> = (1..=8).map(arb_market).collect();
+    let check = |a: &Account, ms: &[Market]| {
+        let leaves = MarketLeaves::new(ms);
+        let mut pw = PartialWitness::new();
+        acct.set(&mut pw, a).unwrap();
+        for (i, t) in markets.iter().enumerate() {
+            let used = !a.positions[i].is_empty();
+            t.set(&mut pw, used.then(|| &ms[i])).unwrap();
+        }
+        let w = witness_outcome(&data, pw).expect("witness generates");
+        let r = margin::account_risk(a, &leaves);
+        let tav = biguint_value(&w, &risk.tav_plus) - biguint_value(&w, &risk.tav_minus);
+        assert_eq!(tav, r.tav, "TAV");
+        assert_eq!(biguint_value(&w, &risk.imr), r.imr, "IMR");
+        assert_eq!(biguint_value(&w, &risk.mmr), r.mmr, "MMR");
+        assert_eq!(w.get_target(margined.target) == F::ONE, r.is_initial_margined());
+        let owed = biguint_value(&w, &funding.plus) - biguint_value(&w, &funding.minus);
+        assert_eq!(owed, funding::pending_funding(a, &leaves), "pending funding");
+    };
+    runner()
+        .run(&(arb_risk_account(), markets_strategy), |(a, ms)| {
+            check(&a, &ms);
+            Ok(())
+        })
+        .unwrap();
+    // The fixed cases of the native unit tests: a short perp, a short OTM call, a short ITM put.
+    let mut ms: Vec<Market> = (1..=8).map(|i| Market::perp(i, 1)).collect();
+    ms[0].mark_price = 1_000_003;
+    ms[1] = Market::option(2, MarketKind::Call, 1, 110_000, 1);
+    ms[1].mark_price = 2_000;
+    ms[1].index_price = 100_000;
+    ms[2] = Market::option(3, MarketKind::Put, 1, 110_000, 1);
+    ms[2].mark_price = 12_000;
+    ms[2].index_price = 100_000;
+    let mut a = Account { collateral: 50_000, ..Account::default() };
+    for (i, s) in [-3i64, -2, -1].into_iter().enumerate() {
+        a.positions[i] = Position { market_id: i as u8 + 1, size: s, funding_snapshot: 0 };
+    }
+    check(&a, &ms);
 }

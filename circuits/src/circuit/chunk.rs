@@ -16,12 +16,13 @@
 //! once, runs the accounts root through the slots, and closes `new_state_root` with the
 //! same markets root and config hash (no constrained type writes a market yet).
 //!
-//! **K.** A slot costs about 150 rows (see docs/BENCHMARKS.md: the account update is 64
-//! Poseidon rows for the two depth-32 paths, 10 for the two leaf hashes, 3 for the record,
-//! the rest range checks and selection); plonky2 pads the circuit to a power of two, and a
-//! 2^12-row chunk keeps the recursive verifier of a chunk proof small (about 4k rows,
-//! plonky2-lab.md §2b). [`PRODUCTION_K`] slots fill about three quarters of 2^12 with room
-//! for the fixed overhead; tests use 2 slots.
+//! **K.** A universal slot costs 7,278 rows (docs/circuits.md: one Schnorr
+//! verification 4,430, the margin check 1,956, funding settlement 494, eight market reads
+//! 104, two account updates 96 each, one order-slot update 40, the rest selection and the
+//! record); plonky2 pads the circuit to a power of two, so [`PRODUCTION_K`] = 4 slots fill
+//! about nine tenths of 2^15 with room for the fixed overhead (the config opening, the state
+//! roots). A chunk proof's recursive verifier grows only with the log of its rows, so a
+//! 2^15 chunk aggregates about as cheaply as a 2^12 one. Tests use 2 slots.
 
 use plonky2::hash::hash_types::HashOutTarget;
 use plonky2::iop::target::Target;
@@ -31,7 +32,7 @@ use plonky2::plonk::circuit_data::CircuitData;
 use plonky2::plonk::proof::ProofWithPublicInputs;
 use serde::{Deserialize, Serialize};
 
-use super::slot::{SlotTargets, SlotWitness};
+use super::slot::{SlotContext, SlotTargets, SlotWitness};
 use super::witness::{set, set_hash};
 use super::{CircuitError, C};
 use crate::commit::state_root;
@@ -40,10 +41,28 @@ use crate::constants::TIMESTAMP_BITS;
 use crate::gadgets::range::RangeGadgets;
 use crate::hash::{fe, tag, Digest, HashGadgets, D, F};
 use crate::pubdata_commit::absorb_record;
-use plonky2::field::types::PrimeField64;
+use crate::state::Config;
+use plonky2::field::types::{Field, PrimeField64};
+
+/// Field elements of the config's preimage ([`Config::hash`]): oracle key (5), three ppm
+/// limits, domain (6).
+pub const CONFIG_FIELDS: usize = 14;
+
+/// The preimage of [`Config::hash`] after its tag.
+fn config_preimage(c: &Config) -> [F; CONFIG_FIELDS] {
+    let mut e = [F::ZERO; CONFIG_FIELDS];
+    for (x, &k) in e.iter_mut().zip(&c.oracle_pubkey) {
+        *x = fe(k);
+    }
+    e[5] = fe(u64::from(c.max_fee_ppm));
+    e[6] = fe(u64::from(c.funding_cap_ppm_per_hour));
+    e[7] = fe(u64::from(c.liquidation_fee_cap_ppm));
+    e[8..].copy_from_slice(&c.domain());
+    e
+}
 
 /// Slots per chunk at the production config.
-pub const PRODUCTION_K: usize = 20;
+pub const PRODUCTION_K: usize = 4;
 
 /// Bits of a batch number.
 pub const BATCH_NUMBER_BITS: usize = 32;
@@ -169,6 +188,8 @@ pub struct ChunkWitness {
     pub batch_number: u64,
     /// Batch timestamp.
     pub timestamp: u64,
+    /// The config, whose hash is `start.config_hash` (signed messages bind its domain).
+    pub config: Config,
     /// The transactions.
     pub slots: Vec<SlotWitness>,
 }
@@ -177,10 +198,13 @@ impl ChunkWitness {
     /// The public inputs the chunk proves and the roots after it, computed natively; checks
     /// that each account update starts from the running root.
     pub fn run(&self) -> Result<(ChunkPublicInputs, StateRoots), CircuitError> {
+        if self.config.hash() != self.start.config_hash {
+            return Err(CircuitError::WitnessShape("config does not hash to the config hash"));
+        }
         let mut roots = self.start;
         let mut pubdata = self.pubdata_in;
         for slot in &self.slots {
-            if let Some(step) = slot.account_step() {
+            for step in slot.account_steps() {
                 if step.proof.old_root != roots.accounts_root || !step.proof.verify() {
                     return Err(CircuitError::WitnessShape("account path off the running root"));
                 }
@@ -209,6 +233,7 @@ pub struct ChunkCircuit {
     config: NamedConfig,
     pis: PublicInputTargets,
     start: [HashOutTarget; 3],
+    config_fields: [Target; CONFIG_FIELDS],
     slots: Vec<SlotTargets>,
 }
 
@@ -246,12 +271,21 @@ impl ChunkCircuit {
             &[accounts0.elements, markets.elements, config_hash.elements].concat(),
         );
         b.connect_hashes(open, pis.old_root);
+        // The config's preimage, for the domain signed messages bind.
+        let config_fields: [Target; CONFIG_FIELDS] =
+            core::array::from_fn(|_| b.add_virtual_target());
+        let opened = b.hash_tagged(tag::CONFIG, &config_fields);
+        b.connect_hashes(opened, config_hash);
+        let ctx = SlotContext {
+            markets_root: markets,
+            domain: core::array::from_fn(|i| config_fields[CONFIG_FIELDS - 6 + i]),
+        };
 
         let mut accounts = accounts0;
         let mut pubdata = pis.pubdata_in;
         let mut slots = Vec::with_capacity(k);
         for _ in 0..k {
-            let (slot, a, p) = SlotTargets::build(&mut b, accounts, pubdata);
+            let (slot, a, p) = SlotTargets::build(&mut b, &ctx, accounts, pubdata);
             accounts = a;
             pubdata = p;
             slots.push(slot);
@@ -265,7 +299,7 @@ impl ChunkCircuit {
 
         let num_gates = b.num_gates();
         let data = b.build::<C>();
-        Self { data, num_gates, config, pis, start, slots }
+        Self { data, num_gates, config, pis, start, config_fields, slots }
     }
 
     /// The number of slots `K`.
@@ -303,6 +337,9 @@ impl ChunkCircuit {
         set_hash(&mut pw, self.start[0], w.start.accounts_root)?;
         set_hash(&mut pw, self.start[1], w.start.markets_root)?;
         set_hash(&mut pw, self.start[2], w.start.config_hash)?;
+        for (t, v) in self.config_fields.iter().zip(config_preimage(&w.config)) {
+            set(&mut pw, *t, v)?;
+        }
         let noop = SlotWitness::Noop;
         for (i, slot) in self.slots.iter().enumerate() {
             slot.set(&mut pw, w.slots.get(i).unwrap_or(&noop))?;

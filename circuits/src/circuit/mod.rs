@@ -7,11 +7,13 @@
 //! - [`slot`]: one slot: the one-hot type selector, the shared account-leaf update and the
 //!   public-data record, with every tx-type module's assertions gated by its selector.
 //! - [`tx`]: one module per transaction type.
-//! - [`outcome`]: proving with a classified outcome, so tests can tell "a constraint is
-//!   unsatisfied" from any other failure.
+//! - [`reads`]: market leaves read under the markets root (funding and margin).
+//!
+//! Tests tell "a constraint is unsatisfied" from any other failure with
+//! [`crate::circuit_test_util::prove_outcome`].
 
 pub mod chunk;
-pub mod outcome;
+pub mod reads;
 pub mod slot;
 pub mod tx;
 pub mod witness;
@@ -19,7 +21,6 @@ pub mod witness;
 use plonky2::plonk::config::PoseidonGoldilocksConfig;
 
 pub use chunk::{ChunkCircuit, ChunkPublicInputs, ChunkWitness, StateRoots};
-pub use outcome::{prove_classified, ProveOutcome};
 
 /// The plonky2 configuration of every proof in the crate: Poseidon over Goldilocks.
 pub type C = PoseidonGoldilocksConfig;

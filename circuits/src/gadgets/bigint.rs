@@ -102,6 +102,21 @@ pub fn div_rem_biguint(a: &[u32], b: &[u32]) -> Option<(Vec<u32>, Vec<u32>)> {
     Some((q, r))
 }
 
+/// `x` as a big integer of `ceil(bits / 32)` limbs, for `x < 2^bits` (`bits ≤ 63`).
+pub fn biguint_from_u64(x: u64, bits: usize) -> Vec<u32> {
+    (0..bits.div_ceil(LIMB_BITS)).map(|i| (x >> (LIMB_BITS * i)) as u32).collect()
+}
+
+/// `a + b` in exactly `limbs` limbs, or `None` if the sum needs more.
+pub fn add_biguint_bounded(a: &[u32], b: &[u32], limbs: usize) -> Option<Vec<u32>> {
+    let mut s = add_biguint(a, b);
+    if s.iter().skip(limbs).any(|&x| x != 0) {
+        return None;
+    }
+    s.resize(limbs, 0);
+    Some(s)
+}
+
 /// A big integer in a circuit: little-endian limbs, each below 2^32.
 #[derive(Clone, Debug)]
 pub struct BigUintTarget {
@@ -153,6 +168,24 @@ pub trait BigUintGadgets {
     );
     /// Asserts `a = b` (limbs beyond the shorter one must be zero).
     fn connect_biguint(&mut self, a: &BigUintTarget, b: &BigUintTarget);
+    /// `x` as a big integer of `ceil(bits / 32)` limbs: asserts `x < 2^bits` (`bits ≤ 63`).
+    fn biguint_from_u64(&mut self, x: Target, bits: usize) -> BigUintTarget;
+    /// `a + b` in exactly `limbs` limbs: unsatisfiable if the sum needs more.
+    fn add_biguint_bounded(
+        &mut self,
+        a: &BigUintTarget,
+        b: &BigUintTarget,
+        limbs: usize,
+    ) -> BigUintTarget;
+    /// `cond ? a : b`, limb by limb (`max(len)` limbs; `cond` boolean).
+    fn select_biguint(
+        &mut self,
+        cond: BoolTarget,
+        a: &BigUintTarget,
+        b: &BigUintTarget,
+    ) -> BigUintTarget;
+    /// Asserts `a = b` when `cond` is 1.
+    fn connect_biguint_if(&mut self, cond: BoolTarget, a: &BigUintTarget, b: &BigUintTarget);
 }
 
 impl BigUintGadgets for CircuitBuilder<F, D> {
@@ -297,6 +330,59 @@ impl BigUintGadgets for CircuitBuilder<F, D> {
             let x = a.limbs.get(i).copied().unwrap_or(zero);
             let y = b.limbs.get(i).copied().unwrap_or(zero);
             self.connect(x, y);
+        }
+    }
+
+    fn biguint_from_u64(&mut self, x: Target, bits: usize) -> BigUintTarget {
+        assert!(bits <= 63, "a {bits}-bit value is not one field element");
+        if bits <= LIMB_BITS {
+            self.check_bits(x, bits);
+            return BigUintTarget { limbs: vec![x] };
+        }
+        // Soundness: split_low_high range-checks lo < 2^32 and hi < 2^(bits−32) and
+        // constrains x = lo + 2^32·hi; below 2^63 < p the split is unique.
+        let (lo, hi) = self.split_low_high(x, LIMB_BITS, bits);
+        BigUintTarget { limbs: vec![lo, hi] }
+    }
+
+    fn add_biguint_bounded(
+        &mut self,
+        a: &BigUintTarget,
+        b: &BigUintTarget,
+        limbs: usize,
+    ) -> BigUintTarget {
+        let mut s = self.add_biguint(a, b);
+        for &l in s.limbs.iter().skip(limbs) {
+            self.assert_zero(l);
+        }
+        let zero = self.zero();
+        s.limbs.resize(limbs, zero);
+        s
+    }
+
+    fn select_biguint(
+        &mut self,
+        cond: BoolTarget,
+        a: &BigUintTarget,
+        b: &BigUintTarget,
+    ) -> BigUintTarget {
+        let zero = self.zero();
+        let limbs = (0..a.len().max(b.len()))
+            .map(|i| {
+                let x = a.limbs.get(i).copied().unwrap_or(zero);
+                let y = b.limbs.get(i).copied().unwrap_or(zero);
+                self.select(cond, x, y)
+            })
+            .collect();
+        BigUintTarget { limbs }
+    }
+
+    fn connect_biguint_if(&mut self, cond: BoolTarget, a: &BigUintTarget, b: &BigUintTarget) {
+        let zero = self.zero();
+        for i in 0..a.len().max(b.len()) {
+            let x = a.limbs.get(i).copied().unwrap_or(zero);
+            let y = b.limbs.get(i).copied().unwrap_or(zero);
+            self.connect_if(cond, x, y);
         }
     }
 }

@@ -8,9 +8,11 @@
 //! comparisons in 256-bit integers.
 
 pub mod funding;
+pub mod funding_target;
 pub mod greeks;
 pub mod liquidation;
 pub mod margin;
+pub mod margin_target;
 
 pub use funding::{funding_within_cap, pending_funding, pending_settlement, settle_funding};
 pub use liquidation::within_bankruptcy_bound;

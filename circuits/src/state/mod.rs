@@ -8,6 +8,7 @@ mod account;
 mod account_target;
 mod config;
 mod market;
+mod market_target;
 
 use std::collections::HashMap;
 
@@ -15,6 +16,7 @@ pub use account::{Account, Position};
 pub use account_target::{AccountTarget, PositionTarget};
 pub use config::Config;
 pub use market::{Market, MarketKind};
+pub use market_target::MarketTarget;
 use serde::{Deserialize, Serialize};
 
 use crate::error::TxError;

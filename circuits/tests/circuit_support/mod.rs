@@ -44,7 +44,8 @@ pub fn deposit(account_id: u32, owner: u8, key: u64, amount: u64) -> DepositOp {
 }
 
 /// Applies `txs` natively to `state` (whose journal must be empty) and returns the batch
-/// witness the native spec produces.
+/// witness the native spec produces (the batch time is `T0 + 60` or the state's time if
+/// later).
 pub fn batch(state: &mut State, txs: &[Tx]) -> BatchWitness {
     let mut trees = StateTrees::build(state);
     let start = StateRoots {
@@ -52,7 +53,9 @@ pub fn batch(state: &mut State, txs: &[Tx]) -> BatchWitness {
         markets_root: trees.markets_root(),
         config_hash: trees.config_hash(),
     };
-    state.begin_batch(T0 + 60).unwrap();
+    let markets: Vec<Market> = state.markets().cloned().collect();
+    let timestamp = state.now().max(T0 + 60);
+    state.begin_batch(timestamp).unwrap();
     let ops: Vec<_> = txs
         .iter()
         .map(|tx| apply(state, tx).unwrap_or_else(|e| panic!("{tx:?} rejected: {e}")).op)
@@ -62,9 +65,12 @@ pub fn batch(state: &mut State, txs: &[Tx]) -> BatchWitness {
     assert_eq!(trees.root(), state.state_root());
     BatchWitness {
         batch_number: BATCH,
-        timestamp: T0 + 60,
+        timestamp,
         start,
+        config: state.config().clone(),
+        markets,
         txs: ops.into_iter().zip(witnesses).collect(),
+        sources: txs.to_vec(),
     }
 }
 

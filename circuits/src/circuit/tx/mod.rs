@@ -1,11 +1,17 @@
 //! One module per transaction type. Each adds its own witness targets to a slot and asserts
-//! its rules between the slot's account leaf before and after, every assertion gated by the
-//! slot's selector for that type (so the witness of a slot of another type, all zeros, never
-//! has to satisfy them).
+//! its rules between the slot's account leaves before and after, every assertion gated by
+//! the slot's selector for that type (so the witness of a slot of another type, all zeros,
+//! never has to satisfy them).
 //!
-//! Constrained so far: [`noop`] and [`deposit`]. The other types of DESIGN.md §4 are not
-//! constrained yet; [`crate::circuit::CircuitError::UnsupportedTx`] names them when a batch
-//! contains one.
+//! Constrained so far: [`noop`], [`deposit`], [`withdraw`], [`transfer`] and [`cancel`]
+//! (the signer's rules of the last three in [`signer`], the sender's side of withdrawals
+//! and transfers in [`debit`]). The other types of DESIGN.md §4 are not constrained yet;
+//! [`crate::circuit::CircuitError::UnsupportedTx`] names them when a batch contains one.
 
+pub mod cancel;
+pub mod debit;
 pub mod deposit;
 pub mod noop;
+pub mod signer;
+pub mod transfer;
+pub mod withdraw;
