@@ -60,6 +60,7 @@ pub enum Input {
 }
 
 /// An input ready for the core, its signature checked at admission.
+#[allow(clippy::large_enum_variant)] // moved once per input; boxing would allocate per input
 #[derive(Clone, Debug)]
 pub enum Admitted {
     /// A verified order.

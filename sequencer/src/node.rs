@@ -148,6 +148,7 @@ type Reply = oneshot::Sender<Result<Ack, SubmitError>>;
 /// A read of the core, run on the sequencing thread.
 pub type ReadFn = Box<dyn FnOnce(&Core) + Send>;
 
+#[allow(clippy::large_enum_variant)] // one per input, moved once; boxing would allocate per input
 enum Command {
     Submit(Admitted, Option<Reply>),
     Read(ReadFn),
@@ -319,7 +320,7 @@ pub fn replay_into(
         for (_, input) in chunk {
             if let Input::Deposit(d) = input {
                 let known = view.engine().pubkey(d.account_id).filter(|k| *k != [0; 5]);
-                keys.entry(d.account_id).or_insert(known.unwrap_or(d.pubkey));
+                keys.entry(d.account_id).or_insert_with(|| known.unwrap_or(d.pubkey));
             }
         }
         let admitted: Vec<Admitted> = chunk

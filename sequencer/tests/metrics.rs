@@ -34,7 +34,7 @@ async fn http_get(addr: std::net::SocketAddr, path: &str) -> Option<String> {
     let mut out = Vec::new();
     s.read_to_end(&mut out).await.ok()?;
     let text = String::from_utf8_lossy(&out).to_string();
-    text.starts_with("HTTP/1.1 200").then(|| text)
+    text.starts_with("HTTP/1.1 200").then_some(text)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
