@@ -91,7 +91,7 @@ impl Batcher {
                                     (trees.root(), Some(w))
                                 }
                             };
-                            metrics::histogram!("batch_witness_seconds").record(t.elapsed());
+                            metrics::histogram!("pb_batch_witness_seconds").record(t.elapsed());
                             if let Some(s) = &stored {
                                 if s.state_root != digest_hex(&root) {
                                     return Err(BatcherError::Diverged {

@@ -15,12 +15,22 @@ use proofbook_circuits::keys::KeyError;
 use proofbook_circuits::pubdata::DepositOp;
 use proofbook_circuits::state::{Config, Genesis, Market, MarketKind};
 
+use crate::engine::{EngineConfig, Liquidator, SimulatedOracle, VolSurface};
+
 /// Chain id of the devnet (anvil's).
 pub const CHAIN_ID: u64 = 31_337;
 /// USDC in quantums.
 pub const USDC: u64 = 1_000_000;
 /// Collateral each dev account receives at genesis.
 pub const DEV_DEPOSIT: u64 = 10_000_000 * USDC;
+/// Account of the devnet's backstop liquidator (funded at genesis, after the dev accounts).
+pub const LIQUIDATOR_ACCOUNT: u32 = 1 << 24;
+/// Collateral of the liquidator.
+pub const LIQUIDATOR_DEPOSIT: u64 = 100_000_000 * USDC;
+/// Starting spots of the simulated oracle: `(underlying, USD per unit)` (BTC, ETH).
+pub const SPOTS: [(u8, f64); 2] = [(market::BTC_PERP, 100_000.0), (market::ETH_PERP, 4_000.0)];
+/// Annual volatility of the simulated oracle's random walk.
+pub const ANNUAL_VOL: f64 = 0.5;
 /// Option expiry: 30 days after genesis.
 pub const OPTION_LIFETIME: u64 = 30 * 86_400;
 
@@ -60,6 +70,31 @@ pub fn dev_signer(id: u32) -> Result<L2Signer, KeyError> {
 /// The simulated oracle's signer.
 pub fn oracle_signer() -> Result<L2Signer, KeyError> {
     L2Signer::from_ethereum(&wallet("oracle"), CHAIN_ID, &rollup())
+}
+
+/// The liquidator's signer.
+pub fn liquidator_signer() -> Result<L2Signer, KeyError> {
+    L2Signer::from_ethereum(&wallet("liquidator"), CHAIN_ID, &rollup())
+}
+
+/// The matching and risk engine's settings on the devnet: default fees and self-trade
+/// policy, and the liquidator account as the backstop liquidator.
+pub fn engine_config() -> Result<EngineConfig, KeyError> {
+    Ok(EngineConfig {
+        liquidator: Some(Liquidator {
+            account_id: LIQUIDATOR_ACCOUNT,
+            signer: liquidator_signer()?,
+            first_nonce: 1,
+        }),
+        ..EngineConfig::default()
+    })
+}
+
+/// The simulated oracle of the devnet, signing with the devnet oracle key, seeded with
+/// `seed`. The genesis feed (seed 0) has no perpetual basis, so the first marks are round.
+pub fn oracle(seed: u64) -> Result<SimulatedOracle, KeyError> {
+    let o = SimulatedOracle::new(oracle_signer()?, seed, &SPOTS, ANNUAL_VOL, VolSurface::default());
+    Ok(if seed == 0 { o.with_basis_sd(0.0) } else { o })
 }
 
 /// The devnet's markets: two perps and a six-option BTC chain expiring at `expiry`.
@@ -110,6 +145,16 @@ pub fn genesis(timestamp: u64) -> Result<Genesis, KeyError> {
         markets: markets(timestamp + OPTION_LIFETIME),
         timestamp,
         insurance_owner: wallet("insurance").address(),
+    })
+}
+
+/// The genesis deposit funding the liquidator.
+pub fn liquidator_deposit() -> Result<DepositOp, KeyError> {
+    Ok(DepositOp {
+        account_id: LIQUIDATOR_ACCOUNT,
+        l1_address: wallet("liquidator").address(),
+        pubkey: liquidator_signer()?.pubkey(),
+        amount: LIQUIDATOR_DEPOSIT,
     })
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
-use crate::adapter::{Fill, OrderInfo};
+use crate::engine::{Fill, OrderStatus};
 use crate::storage::BatchRecord;
 
 /// Top of a market's book after a change.
@@ -27,8 +27,8 @@ pub struct BookTop {
 pub enum Event {
     /// A fill (both accounts' subscriptions receive it).
     Fill(Fill),
-    /// An order changed state (placed, filled, cancelled, removed).
-    Order(OrderInfo),
+    /// An order changed state (accepted, partly filled, filled, cancelled).
+    Order(OrderStatus),
     /// A market's book changed.
     Book(BookTop),
     /// A batch was sealed or changed status.
@@ -58,6 +58,11 @@ impl Events {
         if self.tx.receiver_count() > 0 {
             let _ = self.tx.send(Arc::new(e));
         }
+    }
+
+    /// Whether anybody listens (events need not be built otherwise).
+    pub fn active(&self) -> bool {
+        self.tx.receiver_count() > 0
     }
 
     /// A new receiver.

@@ -5,7 +5,6 @@
 //! Start with [`node`] (how the parts are wired) and [`core`] (what is deterministic).
 //! The scripted [`demo`] scenario that `proofbook demo` runs lives here too.
 
-pub mod adapter;
 pub mod batcher;
 pub mod core;
 pub mod demo;
@@ -15,6 +14,6 @@ pub mod events;
 pub mod load;
 pub mod node;
 pub mod openrpc;
-pub mod oracle;
 pub mod rpc;
 pub mod storage;
+pub mod telemetry;

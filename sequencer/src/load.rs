@@ -1,8 +1,10 @@
 //! `proofbook load`: a realistic signed-order flow against a running node.
 //!
 //! Each dev account is driven by one worker over its own WebSocket connection, closed-loop
-//! (the next request leaves when the previous one is acknowledged, so per-account order is
-//! preserved: account nonces of cancels stay consecutive). The mix: makers quote post-only
+//! with up to `inflight` requests outstanding (a new one leaves when one is acknowledged).
+//! Before a cancel the worker waits for everything outstanding, and the next request waits
+//! for the cancel, so the account nonces of cancels arrive in order and a cancel's target
+//! was acknowledged. The mix: makers quote post-only
 //! limits 1–20 ticks around the mark, takers send IOC orders 30 ticks through it, and every
 //! seventh request cancels the account's oldest open quote. Orders are signed before the
 //! clock starts, in parallel, so the figures measure the node and not the client's signing.
@@ -10,6 +12,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use futures::stream::{FuturesUnordered, StreamExt};
 use jsonrpsee::ws_client::{WsClient, WsClientBuilder};
 use proofbook_circuits::client::L2Signer;
 use proofbook_circuits::order::{Order, OrderFlags, Side};
@@ -17,7 +20,6 @@ use proofbook_circuits::state::Config;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 
-use crate::adapter::OrderKey;
 use crate::devnet;
 use crate::rpc::PbApiClient;
 
@@ -37,6 +39,8 @@ pub struct LoadConfig {
     pub nonce_base: Option<u32>,
     /// Random seed of the flow.
     pub seed: u64,
+    /// Requests outstanding per account (1: strictly one after the other).
+    pub inflight: usize,
 }
 
 /// Why the load could not run.
@@ -66,8 +70,8 @@ pub struct LoadReport {
     pub elapsed: Duration,
     /// Latency of every acknowledged request, microseconds, sorted.
     pub latencies_us: Vec<u32>,
-    /// Acknowledged orders.
-    pub acked_orders: Vec<OrderKey>,
+    /// Acknowledged orders: `(account, order nonce)`.
+    pub acked_orders: Vec<(u32, u32)>,
     /// Error messages by count.
     pub errors: std::collections::BTreeMap<String, u64>,
 }
@@ -109,7 +113,6 @@ enum Req {
 }
 
 struct Plan {
-    account: u32,
     reqs: Vec<Req>,
 }
 
@@ -172,7 +175,7 @@ fn plan_account(
         nonce += 1;
         reqs.push(Req::Order(signer.sign_order(config, order)));
     }
-    Plan { account, reqs }
+    Plan { reqs }
 }
 
 /// Runs the load; stops early (with what it has) if the node goes away.
@@ -231,7 +234,7 @@ pub async fn run(cfg: &LoadConfig) -> Result<LoadReport, LoadError> {
     let tasks: Vec<_> = plans
         .into_iter()
         .zip(clients)
-        .map(|(plan, client)| tokio::spawn(drive(plan, client)))
+        .map(|(plan, client)| tokio::spawn(drive(plan, client, cfg.inflight.max(1))))
         .collect();
     let mut report = LoadReport::default();
     for t in tasks {
@@ -255,34 +258,67 @@ fn devnet_config() -> Result<Config, LoadError> {
     Ok(devnet::genesis(0)?.config)
 }
 
-async fn drive(plan: Plan, client: WsClient) -> LoadReport {
-    let mut r = LoadReport::default();
-    let _ = plan.account;
-    for req in plan.reqs {
-        let t = Instant::now();
-        let (result, key) = match req {
-            Req::Order(so) => {
-                let key = OrderKey::of(&so.order);
-                (client.submit_order(so).await.map(|_| ()), Some(key))
-            }
-            Req::Cancel(c) => (client.cancel_order(c).await.map(|_| ()), None),
-        };
+type Sent = (Result<(), jsonrpsee::core::client::Error>, Option<(u32, u32)>, Duration);
+
+async fn send(client: &WsClient, req: Req) -> Sent {
+    let t = Instant::now();
+    let (result, key) = match req {
+        Req::Order(so) => {
+            let key = (so.order.account_id, so.order.nonce);
+            (client.submit_order(so).await.map(|_| ()), Some(key))
+        }
+        Req::Cancel(c) => (client.cancel_order(c).await.map(|_| ()), None),
+    };
+    (result, key, t.elapsed())
+}
+
+impl LoadReport {
+    /// Counts one request's outcome; `false` if the transport failed (stop).
+    fn record(&mut self, (result, key, elapsed): Sent) -> bool {
         match result {
             Ok(()) => {
-                r.acked += 1;
-                r.latencies_us.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
-                r.acked_orders.extend(key);
+                self.acked += 1;
+                self.latencies_us.push(u32::try_from(elapsed.as_micros()).unwrap_or(u32::MAX));
+                self.acked_orders.extend(key);
+                true
             }
             Err(jsonrpsee::core::client::Error::Call(e)) => {
-                r.rejected += 1;
-                *r.errors.entry(format!("{} {}", e.code(), e.message())).or_default() += 1;
+                self.rejected += 1;
+                *self.errors.entry(format!("{} {}", e.code(), e.message())).or_default() += 1;
+                true
             }
             Err(e) => {
-                r.failed += 1;
-                *r.errors.entry(format!("transport: {e}")).or_default() += 1;
-                break;
+                self.failed += 1;
+                *self.errors.entry(format!("transport: {e}")).or_default() += 1;
+                false
             }
         }
+    }
+}
+
+async fn drive(plan: Plan, client: WsClient, inflight: usize) -> LoadReport {
+    let mut r = LoadReport::default();
+    let mut running = FuturesUnordered::new();
+    let mut ok = true;
+    for req in plan.reqs {
+        let cancel = matches!(req, Req::Cancel(_));
+        let limit = if cancel { 1 } else { inflight };
+        while ok && running.len() >= limit {
+            if let Some(done) = running.next().await {
+                ok = r.record(done);
+            }
+        }
+        if !ok {
+            break;
+        }
+        if cancel {
+            ok = r.record(send(&client, req).await);
+        } else {
+            running.push(send(&client, req));
+        }
+    }
+    while let Some(done) = running.next().await {
+        r.record(done);
     }
     r
 }

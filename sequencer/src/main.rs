@@ -57,6 +57,9 @@ struct NodeArgs {
     /// JSON-RPC address (HTTP and WebSocket).
     #[arg(long, default_value = "127.0.0.1:8545")]
     rpc_addr: SocketAddr,
+    /// Prometheus exporter address (`GET /metrics`); none by default.
+    #[arg(long)]
+    metrics_addr: Option<SocketAddr>,
     #[command(flatten)]
     batch: BatchArgs,
     #[command(flatten)]
@@ -73,6 +76,10 @@ struct BatchArgs {
     /// Seal a batch once it holds this many transactions.
     #[arg(long, default_value_t = 4_096)]
     batch_txs: usize,
+    /// Checkpoint the state and books at the first batch boundary after this many log
+    /// records (0: never); a restart replays only the log after the newest checkpoint.
+    #[arg(long, default_value_t = 100_000)]
+    checkpoint_every: u64,
 }
 
 #[derive(Debug, Args)]
@@ -83,6 +90,9 @@ struct DevArgs {
     /// Simulated oracle period, milliseconds (0: prices only at genesis).
     #[arg(long, default_value_t = 1_000)]
     oracle_ms: u64,
+    /// Funding round period, milliseconds (0: no funding rounds).
+    #[arg(long, default_value_t = 60_000)]
+    funding_ms: u64,
 }
 
 #[derive(Debug, Args)]
@@ -215,6 +225,9 @@ struct LoadArgs {
     /// Random seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Requests outstanding per account (pipelined on its connection).
+    #[arg(long, default_value_t = 1)]
+    inflight: usize,
 }
 
 fn config() -> anyhow::Result<Config> {
@@ -273,8 +286,11 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
             let mut cfg = proofbook_sequencer::node::NodeConfig::new(a.datadir, a.rpc_addr);
             cfg.batch_ms = a.batch.batch_ms;
             cfg.batch_txs = a.batch.batch_txs;
+            cfg.checkpoint_every = a.batch.checkpoint_every;
             cfg.dev_accounts = a.dev.dev_accounts;
             cfg.oracle_ms = a.dev.oracle_ms;
+            cfg.funding_ms = a.dev.funding_ms;
+            cfg.metrics_addr = a.metrics_addr;
             cfg.rpc = RpcLimits {
                 max_request_bytes: a.limits.max_request_bytes,
                 rate_per_sec: a.limits.rate_limit,
@@ -355,6 +371,7 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
                 markets: a.markets,
                 nonce_base: a.nonce_base,
                 seed: a.seed,
+                inflight: a.inflight,
             };
             let report = proofbook_sequencer::load::run(&cfg).await?;
             for (e, n) in &report.errors {

@@ -1,17 +1,27 @@
 //! The node: storage, replay, the sequencing thread, the log writer, the batcher, the
-//! simulated oracle and the RPC server, wired together.
+//! simulated oracle, the risk engine's schedule, metrics and the RPC server, wired together.
 //!
 //! ```text
-//!  RPC handlers ──verify signature (rayon)──► sequencing thread ──► log writer ──fsync──► ack
-//!                                              (Core: state+books)   (group commit)      + events
-//!                                                     │ sealed batches
-//!                                                     ▼
-//!                                                  batcher ──witness, root──► RocksDB
+//!  RPC handlers ──admit: verify signature (rayon, all cores)──► sequencing thread ──► log writer ──fsync──► ack
+//!                                                  (Core: engine = state + books)      (group commit)     + events
+//!                                                         │ sealed batches
+//!                                                         ▼
+//!                                                      batcher ──witness, root──► RocksDB
 //! ```
 //!
-//! Start-up replays the whole log through a fresh [`Core`]: the result is exactly the state
-//! and books the node had acknowledged (the log is written in processing order, and only
-//! accepted inputs are written).
+//! The sequencing thread also runs the node's schedule, each step an ordinary logged input:
+//! a `Tick` every `--batch-ms` (or once `--batch-txs` transactions are pending) seals the
+//! batch; the simulated oracle's signed prices every `--oracle-ms`; a `Funding` round every
+//! `--funding-ms`; and a `Liquidations` run after every price update and funding round. Only
+//! *when* these run depends on the wall clock; *what* they do depends on the logged inputs
+//! alone, so replay is exact.
+//!
+//! Start-up restores the newest usable checkpoint (state, books, order statuses; taken at a
+//! batch boundary every `--checkpoint-every` records, written once the log covers it) and
+//! replays the log's tail after it, or the whole log through a fresh [`Core`] (signatures
+//! verified in parallel, chunk by chunk): the result is exactly the state and books the node
+//! had acknowledged (the log is written in processing order, and only accepted inputs are
+//! written).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -22,18 +32,17 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use parking_lot::RwLock;
-use proofbook_circuits::hash::fe;
-use proofbook_circuits::schnorr::{verify, PublicKey};
 use proofbook_circuits::state::{Config, Genesis, GenesisError, State};
-use proofbook_circuits::tx::Receipt;
+use proofbook_circuits::tx::Payout;
+use rayon::prelude::*;
 use tokio::sync::oneshot;
 
-use crate::adapter::{OrderInfo, Placed, Reject};
 use crate::batcher::{Batcher, BatcherError};
-use crate::core::{Core, Input, Outcome};
+use crate::core::{admit, signer_account, Admitted, Checkpoint, Core, Input};
+use crate::engine::{EngineConfig, EngineError, SimulatedOracle};
 use crate::events::{BookTop, Event, Events};
-use crate::oracle::SimOracle;
 use crate::storage::{StorageError, Store, WalWriter};
+use crate::telemetry;
 
 /// Node settings.
 #[derive(Clone, Debug)]
@@ -42,6 +51,8 @@ pub struct NodeConfig {
     pub datadir: PathBuf,
     /// RPC listen address (HTTP and WebSocket on one port).
     pub rpc_addr: SocketAddr,
+    /// Prometheus exporter address (`GET /metrics`); `None`: no exporter.
+    pub metrics_addr: Option<SocketAddr>,
     /// Seal a batch after this many milliseconds (if it holds transactions).
     pub batch_ms: u64,
     /// Seal a batch once it holds this many transactions.
@@ -50,6 +61,11 @@ pub struct NodeConfig {
     pub dev_accounts: u32,
     /// Oracle update period, milliseconds (0 = no simulated oracle after genesis).
     pub oracle_ms: u64,
+    /// Funding round period, milliseconds (0 = no funding rounds).
+    pub funding_ms: u64,
+    /// Take a state checkpoint at the first batch boundary after this many log records since
+    /// the last one (0 = never).
+    pub checkpoint_every: u64,
     /// RPC limits.
     pub rpc: crate::rpc::RpcLimits,
 }
@@ -60,10 +76,13 @@ impl NodeConfig {
         Self {
             datadir: datadir.into(),
             rpc_addr,
+            metrics_addr: None,
             batch_ms: 1_000,
             batch_txs: 4_096,
             dev_accounts: 64,
             oracle_ms: 1_000,
+            funding_ms: 60_000,
+            checkpoint_every: 100_000,
             rpc: crate::rpc::RpcLimits::default(),
         }
     }
@@ -95,20 +114,17 @@ pub enum NodeError {
     /// The RPC server could not start.
     #[error("rpc server: {0}")]
     Rpc(String),
+    /// The Prometheus exporter could not start.
+    #[error("metrics exporter: {0}")]
+    Metrics(String),
 }
 
 /// Why an input was not acknowledged.
 #[derive(Debug, thiserror::Error)]
 pub enum SubmitError {
-    /// The account does not exist or has no key.
-    #[error("account {0} does not exist or has no key")]
-    UnknownAccount(u32),
-    /// The signature does not verify under the account's key.
-    #[error("bad signature")]
-    BadSignature,
-    /// The sequencer refused it; nothing changed.
+    /// The engine refused it (at admission or in sequence); nothing changed.
     #[error(transparent)]
-    Rejected(#[from] Reject),
+    Rejected(#[from] EngineError),
     /// Logging failed: not acknowledged (and not durable).
     #[error("storage: {0}")]
     Storage(String),
@@ -117,38 +133,24 @@ pub enum SubmitError {
     Stopped,
 }
 
-/// An acknowledged input.
+/// An acknowledged input: durable once received.
 #[derive(Clone, Debug)]
-pub enum Ack {
-    /// An order.
-    Order {
-        /// Log sequence number.
-        seq: u64,
-        /// What happened.
-        placed: Placed,
-    },
-    /// A cancel.
-    Cancel {
-        /// Log sequence number.
-        seq: u64,
-        /// The order, if it was resting.
-        order: Option<OrderInfo>,
-    },
-    /// A deposit, withdrawal or oracle update.
-    Applied {
-        /// Log sequence number.
-        seq: u64,
-        /// The spec receipt.
-        receipt: Receipt,
-    },
+pub struct Ack {
+    /// Log sequence number.
+    pub seq: u64,
+    /// What the engine did (order statuses, fills, book levels), in order.
+    pub events: Vec<crate::engine::Event>,
+    /// The L1 payout a withdrawal queued.
+    pub payout: Option<Payout>,
 }
 
 type Reply = oneshot::Sender<Result<Ack, SubmitError>>;
 /// A read of the core, run on the sequencing thread.
 pub type ReadFn = Box<dyn FnOnce(&Core) + Send>;
 
+#[allow(clippy::large_enum_variant)] // one per input, moved once; boxing would allocate per input
 enum Command {
-    Submit(Input, Option<Reply>),
+    Submit(Admitted, Option<Reply>),
     Read(ReadFn),
     Shutdown,
 }
@@ -186,46 +188,46 @@ impl Shared {
         &self.genesis
     }
 
-    fn key(&self, account: u32) -> Result<PublicKey, SubmitError> {
-        let k =
-            self.keys.read().get(&account).copied().ok_or(SubmitError::UnknownAccount(account))?;
-        PublicKey::from_elements(k.map(fe)).map_err(|_| SubmitError::UnknownAccount(account))
+    /// Admission of a client's input: an order's or cancel's signature verified under its
+    /// account's key (CPU-heavy: call it off the async runtime). Withdrawals are verified by
+    /// the engine in sequence (they are rare); inputs only the node makes are refused.
+    pub fn admit(&self, input: Input) -> Result<Admitted, SubmitError> {
+        match &input {
+            Input::Order(_) | Input::Cancel(_) | Input::Withdraw(_) => {}
+            _ => return Err(EngineError::NotAllowed("only the node makes this input").into()),
+        }
+        let key = signer_account(&input).and_then(|a| self.keys.read().get(&a).copied());
+        Ok(admit(self.config(), key, input)?)
     }
 
-    /// Admission: verifies the input's signature under its account's key (CPU-heavy: call
-    /// it off the async runtime).
-    pub fn verify(&self, input: &Input) -> Result<(), SubmitError> {
-        let c = self.config();
-        let (account, msg, sig) = match input {
-            Input::Order(so) => {
-                let sig = so.signature.ok_or(SubmitError::BadSignature)?;
-                (so.order.account_id, so.order.hash(c), sig)
-            }
-            Input::Cancel(x) => (x.account_id, x.message(c), x.signature),
-            Input::Withdraw(x) => (x.account_id, x.message(c), x.signature),
-            // Only the node itself produces these.
-            Input::Deposit(_) | Input::Oracle(_) | Input::Tick { .. } => {
-                return Err(SubmitError::BadSignature)
-            }
-        };
-        let pk = self.key(account)?;
-        verify(&pk, &msg.elements, &sig).map_err(|_| SubmitError::BadSignature)
-    }
-
-    /// Verifies on the rayon pool, then sequences and waits for the durable acknowledgement.
+    /// Verifies on the rayon pool (every core), then sequences and waits for the durable
+    /// acknowledgement.
     pub async fn submit(self: &Arc<Self>, input: Input) -> Result<Ack, SubmitError> {
+        let t = Instant::now();
+        let kind = telemetry::input_kind(&input);
         let (vtx, vrx) = oneshot::channel();
         let me = Arc::clone(self);
         rayon::spawn(move || {
-            let r = me.verify(&input).map(|()| input);
+            let r = me.admit(input);
+            telemetry::admission(t.elapsed());
             let _ = vtx.send(r);
         });
-        let input = vrx.await.map_err(|_| SubmitError::Stopped)??;
-        self.sequence(input).await
+        let admitted = match vrx.await.map_err(|_| SubmitError::Stopped)? {
+            Ok(a) => a,
+            Err(e) => {
+                telemetry::rejected(kind, &e);
+                return Err(e);
+            }
+        };
+        let r = self.sequence(admitted).await;
+        if r.is_ok() {
+            telemetry::acked(kind, t.elapsed());
+        }
+        r
     }
 
-    /// Sequences an input already verified.
-    pub(crate) async fn sequence(&self, input: Input) -> Result<Ack, SubmitError> {
+    /// Sequences an admitted input.
+    pub(crate) async fn sequence(&self, input: Admitted) -> Result<Ack, SubmitError> {
         let (tx, rx) = oneshot::channel();
         self.cmd.send(Command::Submit(input, Some(tx))).map_err(|_| SubmitError::Stopped)?;
         rx.await.map_err(|_| SubmitError::Stopped)?
@@ -249,17 +251,23 @@ fn unix_now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
-/// The inputs a fresh devnet starts with: dev deposits, the first tick, first prices.
+/// The inputs a fresh devnet starts with: dev and liquidator deposits, the first tick,
+/// first prices.
 fn genesis_inputs(genesis: &Genesis, dev_accounts: u32) -> Result<Vec<Input>, NodeError> {
     let mut v: Vec<Input> =
         crate::devnet::dev_deposits(dev_accounts)?.into_iter().map(Input::Deposit).collect();
+    v.push(Input::Deposit(crate::devnet::liquidator_deposit()?));
     let t = genesis.timestamp + 1;
     v.push(Input::Tick { timestamp: t });
-    let oracle = SimOracle::new(crate::devnet::oracle_signer()?, 0);
-    v.extend(
-        oracle.updates(&genesis.config, genesis.markets.iter(), t).into_iter().map(Input::Oracle),
-    );
+    let state = State::genesis(genesis)?;
+    let mut oracle = crate::devnet::oracle(0)?;
+    v.extend(oracle.tick(&state, t).into_iter().map(Input::Oracle));
     Ok(v)
+}
+
+/// The engine settings of a node (the devnet's).
+pub fn engine_config() -> Result<EngineConfig, NodeError> {
+    Ok(crate::devnet::engine_config()?)
 }
 
 /// Opens a data directory: its genesis (creating a devnet genesis and its first inputs if
@@ -276,7 +284,7 @@ pub fn open_datadir(dir: &Path, dev_accounts: u32) -> Result<(Arc<Store>, Genesi
         }
     };
     if store.log_len()? == 0 {
-        let mut core = Core::new(genesis.clone())?;
+        let mut core = Core::new(genesis.clone(), engine_config()?)?;
         let mut records = Vec::new();
         for input in genesis_inputs(&genesis, dev_accounts)? {
             let (seq, _) = core
@@ -289,22 +297,117 @@ pub fn open_datadir(dir: &Path, dev_accounts: u32) -> Result<(Arc<Store>, Genesi
     Ok((store, genesis))
 }
 
+/// Log records verified in parallel per replay chunk.
+const REPLAY_CHUNK: usize = 8_192;
+
+/// Replays `log` (records from sequence `core.next_seq()` on) into `core`; sealed batches go
+/// to `on_batch`.
+///
+/// Signatures are verified again (the log is not trusted to be untampered), in parallel per
+/// chunk of records: each order's or cancel's key is the account's key in the state, or the
+/// key a deposit earlier in the chunk sets (a key, once set, never changes). An input whose
+/// key guess or verification fails goes to the engine unverified, which verifies it against
+/// the state — the same outcome as the live path's.
+pub fn replay_into(
+    core: &mut Core,
+    log: Vec<(u64, Input)>,
+    mut on_batch: impl FnMut(crate::core::SealedBatch),
+) -> Result<(), NodeError> {
+    let config = core.genesis().config.clone();
+    for chunk in log.chunks(REPLAY_CHUNK) {
+        let view: &Core = core;
+        let mut keys: HashMap<u32, [u64; 5]> = HashMap::new();
+        for (_, input) in chunk {
+            if let Input::Deposit(d) = input {
+                let known = view.engine().pubkey(d.account_id).filter(|k| *k != [0; 5]);
+                keys.entry(d.account_id).or_insert_with(|| known.unwrap_or(d.pubkey));
+            }
+        }
+        let admitted: Vec<Admitted> = chunk
+            .par_iter()
+            .map(|(_, input)| {
+                let plain = || Admitted::Plain(input.clone());
+                if !matches!(input, Input::Order(_) | Input::Cancel(_)) {
+                    return plain();
+                }
+                let account = signer_account(input).unwrap_or(u32::MAX);
+                let key = keys.get(&account).copied().or_else(|| view.engine().pubkey(account));
+                admit(&config, key, input.clone()).unwrap_or_else(|_| plain())
+            })
+            .collect();
+        for ((seq, _), a) in chunk.iter().zip(admitted) {
+            if *seq != core.next_seq() {
+                return Err(NodeError::Replay {
+                    seq: *seq,
+                    reason: format!("expected sequence {}", core.next_seq()),
+                });
+            }
+            let (_, outcome) = core
+                .process_admitted(a)
+                .map_err(|e| NodeError::Replay { seq: *seq, reason: e.to_string() })?;
+            if let Some(b) = outcome.sealed {
+                on_batch(b);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Replays the whole log of `store` into a fresh core; sealed batches go to `on_batch`.
 pub fn replay(
     store: &Store,
     genesis: &Genesis,
-    mut on_batch: impl FnMut(crate::core::SealedBatch),
+    on_batch: impl FnMut(crate::core::SealedBatch),
 ) -> Result<Core, NodeError> {
-    let mut core = Core::new(genesis.clone())?;
-    for (seq, input) in store.log_from::<Input>(0)? {
-        let (s, outcome) =
-            core.process(&input).map_err(|e| NodeError::Replay { seq, reason: e.to_string() })?;
-        debug_assert_eq!(s, seq);
-        if let Outcome::Tick(Some(b)) = outcome {
-            on_batch(b);
+    let mut core = Core::new(genesis.clone(), engine_config()?)?;
+    replay_into(&mut core, store.log_from::<Input>(0)?, on_batch)?;
+    Ok(core)
+}
+
+/// The core of the newest checkpoint of `store`, if it is usable: the log covers it, the
+/// batches it sealed are stored with their witnesses, and its state root is the last stored
+/// batch's. Anything else (a missing, stale or corrupt checkpoint) means a full replay.
+pub fn restore_checkpoint(store: &Store, genesis: &Genesis) -> Result<Option<Core>, NodeError> {
+    let cp = match store.latest_checkpoint::<Checkpoint>() {
+        Ok(Some((_, cp))) => cp,
+        Ok(None) => return Ok(None),
+        Err(e) => {
+            tracing::warn!(error = %e, "unreadable checkpoint: full replay");
+            return Ok(None);
+        }
+    };
+    if cp.next_seq > store.log_len()? {
+        tracing::warn!(next_seq = cp.next_seq, "checkpoint ahead of the log: full replay");
+        return Ok(None);
+    }
+    let last = match cp.next_batch.checked_sub(1) {
+        None => None,
+        Some(n) => match store.batch(n)? {
+            Some(b) if store.has_witness(n)? => Some(b),
+            _ => {
+                tracing::info!(batch = n, "checkpoint's batches not all stored: full replay");
+                return Ok(None);
+            }
+        },
+    };
+    let core = match Core::restore(genesis.clone(), engine_config()?, cp) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "checkpoint does not restore: full replay");
+            return Ok(None);
+        }
+    };
+    if let Some(b) = last {
+        let root = proofbook_circuits::hash::digest_hex(&core.state().state_root());
+        if root != b.state_root {
+            tracing::warn!(
+                batch = b.number,
+                "checkpoint root differs from the batch's: full replay"
+            );
+            return Ok(None);
         }
     }
-    Ok(core)
+    Ok(Some(core))
 }
 
 /// A running node.
@@ -321,15 +424,28 @@ pub struct Node {
 impl Node {
     /// Opens the data directory, replays the log and starts serving.
     pub async fn start(cfg: NodeConfig) -> Result<Self, NodeError> {
+        if let Some(addr) = cfg.metrics_addr {
+            telemetry::install(addr).map_err(|e| NodeError::Metrics(e.to_string()))?;
+        }
         let (store, genesis) = open_datadir(&cfg.datadir, cfg.dev_accounts)?;
         let events = Events::new();
-        let batcher =
-            Batcher::start(Arc::clone(&store), &State::genesis(&genesis)?, events.clone());
         let t = Instant::now();
-        let core = replay(&store, &genesis, |b| batcher.push(b))?;
+        let restored = restore_checkpoint(&store, &genesis)?;
+        let from = restored.as_ref().map_or(0, Core::next_seq);
+        let base = match &restored {
+            Some(c) => c.state().clone(),
+            None => State::genesis(&genesis)?,
+        };
+        let batcher = Batcher::start(Arc::clone(&store), &base, events.clone());
+        let mut core = match restored {
+            Some(c) => c,
+            None => Core::new(genesis.clone(), engine_config()?)?,
+        };
+        replay_into(&mut core, store.log_from::<Input>(from)?, |b| batcher.push(b))?;
         tracing::info!(
+            checkpoint = from,
             records = core.next_seq(),
-            resting = core.matcher().resting_count(),
+            resting = core.engine().resting_count(),
             elapsed_ms = t.elapsed().as_millis() as u64,
             "replayed the log"
         );
@@ -348,18 +464,31 @@ impl Node {
             events: events.clone(),
         });
         let writer = WalWriter::start(Arc::clone(&store));
-        let oracle = SimOracle::new(crate::devnet::oracle_signer()?, unix_now());
+        let oracle = crate::devnet::oracle(unix_now())?;
         let seq_shared = Arc::clone(&shared);
+        let period = |ms: u64| (ms > 0).then(|| Duration::from_millis(ms));
         let timing = Timing {
+            checkpoint_every: cfg.checkpoint_every,
             batch: Duration::from_millis(cfg.batch_ms.max(1)),
             batch_txs: cfg.batch_txs.max(1),
-            oracle: (cfg.oracle_ms > 0).then(|| Duration::from_millis(cfg.oracle_ms)),
+            oracle: period(cfg.oracle_ms),
+            funding: period(cfg.funding_ms),
         };
         let sequencer = std::thread::Builder::new()
             .name("sequencer".into())
             .spawn(move || {
-                Sequencer { core, writer, batcher, oracle, shared: seq_shared, events, timing }
-                    .run(rx)
+                let last_checkpoint = core.next_seq();
+                Sequencer {
+                    core,
+                    writer,
+                    batcher,
+                    oracle,
+                    shared: seq_shared,
+                    events,
+                    timing,
+                    last_checkpoint,
+                }
+                .run(rx)
             })
             .expect("spawning a thread");
         let (server, rpc_addr) = crate::rpc::serve(cfg.rpc_addr, &cfg.rpc, Arc::clone(&shared))
@@ -386,30 +515,41 @@ impl Node {
 }
 
 struct Timing {
+    checkpoint_every: u64,
     batch: Duration,
     batch_txs: usize,
     oracle: Option<Duration>,
+    funding: Option<Duration>,
 }
 
 struct Sequencer {
     core: Core,
     writer: WalWriter,
     batcher: Batcher,
-    oracle: SimOracle,
+    oracle: SimulatedOracle,
     shared: Arc<Shared>,
     events: Events,
     timing: Timing,
+    last_checkpoint: u64,
 }
+
+/// How often the sequencing thread refreshes its gauges (book depth, open orders).
+const GAUGE_PERIOD: Duration = Duration::from_secs(1);
 
 impl Sequencer {
     fn run(mut self, rx: mpsc::Receiver<Command>) {
         let mut last_seal = Instant::now();
         let mut last_oracle = Instant::now();
+        let mut last_funding = Instant::now();
+        let mut last_gauges = Instant::now();
         loop {
             let now = Instant::now();
             let mut wait = self.timing.batch.saturating_sub(now - last_seal);
             if let Some(p) = self.timing.oracle {
                 wait = wait.min(p.saturating_sub(now - last_oracle));
+            }
+            if let Some(p) = self.timing.funding {
+                wait = wait.min(p.saturating_sub(now - last_funding));
             }
             match rx.recv_timeout(wait.max(Duration::from_millis(1))) {
                 Ok(Command::Submit(input, reply)) => self.submit(input, reply),
@@ -428,9 +568,19 @@ impl Sequencer {
             }
             if let Some(p) = self.timing.oracle {
                 if last_oracle.elapsed() >= p {
-                    self.oracle_update(p);
+                    self.oracle_update();
                     last_oracle = Instant::now();
                 }
+            }
+            if let Some(p) = self.timing.funding {
+                if last_funding.elapsed() >= p {
+                    self.funding_round();
+                    last_funding = Instant::now();
+                }
+            }
+            if last_gauges.elapsed() >= GAUGE_PERIOD {
+                telemetry::book_gauges(&self.core);
+                last_gauges = Instant::now();
             }
         }
         self.writer.stop();
@@ -439,86 +589,138 @@ impl Sequencer {
         }
     }
 
-    fn tick(&mut self) {
-        let timestamp = unix_now().max(self.core.state().now());
-        self.submit(Input::Tick { timestamp }, None);
+    fn internal(&mut self, input: Input) {
+        self.submit(Admitted::Plain(input), None);
     }
 
-    fn oracle_update(&mut self, period: Duration) {
+    fn tick(&mut self) {
+        let timestamp = unix_now().max(self.core.state().now());
+        self.internal(Input::Tick { timestamp });
+        let every = self.timing.checkpoint_every;
+        if every > 0
+            && self.core.pending_txs() == 0
+            && self.core.next_seq() >= self.last_checkpoint + every
+        {
+            self.checkpoint();
+        }
+    }
+
+    /// Takes a checkpoint (between batches) and stores it once the log covers it, on a
+    /// thread of its own (encoding it is not the sequencing thread's work).
+    fn checkpoint(&mut self) {
+        let cp = match self.core.checkpoint() {
+            Ok(cp) => cp,
+            Err(e) => {
+                tracing::warn!(error = %e, "no checkpoint");
+                return;
+            }
+        };
+        self.last_checkpoint = cp.next_seq;
+        let store = Arc::clone(&self.shared.store);
+        let write = move || {
+            let t = Instant::now();
+            match store.put_checkpoint(cp.next_seq, &cp) {
+                Ok(()) => tracing::info!(
+                    next_seq = cp.next_seq,
+                    elapsed_ms = t.elapsed().as_millis() as u64,
+                    "checkpoint stored"
+                ),
+                Err(e) => tracing::warn!(error = %e, "checkpoint not stored"),
+            }
+        };
+        let done: crate::storage::Completion = Box::new(move |r| {
+            if r.is_ok() {
+                let _ = std::thread::Builder::new().name("checkpoint".into()).spawn(write);
+            }
+        });
+        if let Err(e) = self.writer.after_durable(done) {
+            tracing::warn!(error = %e, "no checkpoint");
+        }
+    }
+
+    /// Moves the clock to the wall clock's second (sealing the open batch) if it is behind.
+    fn catch_up_clock(&mut self) {
         if unix_now() > self.core.state().now() {
             self.tick();
         }
-        let ts = self.core.state().now();
-        if self.core.state().markets().all(|m| m.oracle_time >= ts) {
-            return;
-        }
-        self.oracle.step(period.as_secs_f64());
-        let updates = self.oracle.updates(self.shared.config(), self.core.state().markets(), ts);
-        for u in updates {
-            self.submit(Input::Oracle(u), None);
-        }
     }
 
-    fn submit(&mut self, input: Input, reply: Option<Reply>) {
-        let (seq, outcome) = match self.core.process(&input) {
+    /// Signed prices from the simulated oracle, then the liquidation monitor.
+    fn oracle_update(&mut self) {
+        self.catch_up_clock();
+        let ts = self.core.state().now();
+        let updates = self.oracle.tick(self.core.state(), ts);
+        if updates.is_empty() {
+            return;
+        }
+        for u in updates {
+            self.internal(Input::Oracle(u));
+        }
+        self.internal(Input::Liquidations);
+    }
+
+    /// A funding round, then the liquidation monitor.
+    fn funding_round(&mut self) {
+        self.catch_up_clock();
+        self.internal(Input::Funding);
+        self.internal(Input::Liquidations);
+    }
+
+    fn submit(&mut self, admitted: Admitted, reply: Option<Reply>) {
+        let input = admitted.input();
+        let t = Instant::now();
+        let result = self.core.process_admitted(admitted);
+        telemetry::engine(telemetry::input_kind(&input), t.elapsed());
+        let (seq, outcome) = match result {
             Ok(x) => x,
             Err(e) => {
                 match reply {
                     Some(r) => {
-                        let _ = r.send(Err(e.into()));
+                        let e = SubmitError::from(e);
+                        telemetry::rejected(telemetry::input_kind(&input), &e);
+                        let _ = r.send(Err(e));
                     }
-                    None => tracing::warn!(error = %e, "internal input refused"),
+                    None => tracing::warn!(error = %e, ?input, "internal input refused"),
                 }
                 return;
             }
         };
-        metrics::counter!("inputs_accepted").increment(1);
-        let mut events = Vec::new();
-        let ack = match outcome {
-            Outcome::Order(placed) => {
-                let m = placed.info.order.market_id;
-                events.extend(placed.fills.iter().cloned().map(Event::Fill));
-                events.extend(placed.makers.iter().cloned().map(Event::Order));
-                events.push(Event::Order(placed.info.clone()));
-                let (best_bid, best_ask) = self.core.matcher().top(m);
-                events.push(Event::Book(BookTop { market_id: m, best_bid, best_ask, seq }));
-                Ack::Order { seq, placed }
-            }
-            Outcome::Cancel(order) => {
-                if let Some(info) = &order {
-                    let m = info.order.market_id;
-                    events.push(Event::Order(info.clone()));
-                    let (best_bid, best_ask) = self.core.matcher().top(m);
-                    events.push(Event::Book(BookTop { market_id: m, best_bid, best_ask, seq }));
-                }
-                Ack::Cancel { seq, order }
-            }
-            Outcome::Applied(receipt) => {
-                if let Input::Deposit(d) = &input {
-                    if let Some(a) = self.core.state().account(d.account_id) {
-                        self.shared.keys.write().insert(d.account_id, a.pubkey);
-                    }
-                }
-                Ack::Applied { seq, receipt }
-            }
-            Outcome::Tick(sealed) => {
-                if let Some(b) = sealed {
-                    self.batcher.push(b);
-                }
-                Ack::Applied {
-                    seq,
-                    receipt: Receipt { op: proofbook_circuits::pubdata::PubOp::Noop, payout: None },
+        let mut bus = Vec::new();
+        if self.events.active() {
+            let mut markets: Vec<u8> = Vec::new();
+            for e in &outcome.events {
+                match e {
+                    crate::engine::Event::Fill(f) => bus.push(Event::Fill(f.clone())),
+                    crate::engine::Event::Order(o) => bus.push(Event::Order(o.clone())),
+                    crate::engine::Event::Book { market_id, .. } => markets.push(*market_id),
+                    _ => {}
                 }
             }
-        };
-        let bus = self.events.clone();
+            markets.sort_unstable();
+            markets.dedup();
+            for market_id in markets {
+                let (best_bid, best_ask) = self.core.engine().top(market_id);
+                bus.push(Event::Book(BookTop { market_id, best_bid, best_ask, seq }));
+            }
+        }
+        if let Input::Deposit(d) = &input {
+            if let Some(a) = self.core.state().account(d.account_id) {
+                self.shared.keys.write().insert(d.account_id, a.pubkey);
+            }
+        }
+        if let Some(b) = outcome.sealed {
+            telemetry::batch_sealed(b.tx_count);
+            self.batcher.push(b);
+        }
+        let ack = Ack { seq, events: outcome.events, payout: outcome.payout };
+        let events = self.events.clone();
         let done: crate::storage::Completion = Box::new(move |r| match r {
             Ok(()) => {
                 if let Some(reply) = reply {
                     let _ = reply.send(Ok(ack));
                 }
-                for e in events {
-                    bus.send(e);
+                for e in bus {
+                    events.send(e);
                 }
             }
             Err(e) => {

@@ -65,9 +65,9 @@ const DOCS: &[Doc] = &[
     },
     Doc {
         name: "pb_orderStatus",
-        summary: "Status of an order: open, filled, cancelled or expired, and lots filled.",
+        summary: "Status of an order: resting, filled or cancelled (with the reason), lots filled and remaining.",
         params: &[("account_id", "u32", true), ("nonce", "u32", true)],
-        result: "OrderInfo",
+        result: "OrderStatus",
         errors: &[code::ORDER_NOT_FOUND],
     },
     Doc {
@@ -81,7 +81,7 @@ const DOCS: &[Doc] = &[
         name: "pb_book",
         summary: "Aggregated order book depth of a market (default 20 levels per side).",
         params: &[("market_id", "u8", true), ("depth", "u32", false)],
-        result: "Depth",
+        result: "BookDepth",
         errors: &[code::UNKNOWN_MARKET],
     },
     Doc {
@@ -137,7 +137,7 @@ const DOCS: &[Doc] = &[
         name: "pb_subscribeOrders",
         summary: "Subscription: order updates of an account; notifications `pb_order`.",
         params: &[("account_id", "u32", true)],
-        result: "OrderInfo (per notification)",
+        result: "OrderStatus (per notification)",
         errors: &[],
     },
     Doc {

@@ -22,16 +22,14 @@ use parking_lot::Mutex;
 use proofbook_circuits::error::TxError;
 use proofbook_circuits::hash::digest_hex;
 use proofbook_circuits::order::SignedOrder;
-use proofbook_circuits::risk::greeks::{
-    account_greeks, BsInputs, Greeks, OptionKind, PositionGreeks,
-};
-use proofbook_circuits::risk::{account_risk, pending_funding, position_risk, Markets};
-use proofbook_circuits::state::{MarketKind, Position};
+use proofbook_circuits::risk::greeks::Greeks;
+use proofbook_circuits::risk::Markets;
+use proofbook_circuits::state::MarketKind;
 use proofbook_circuits::tx::{CancelOrder, Payout, Withdraw};
 use serde::{Deserialize, Serialize};
 
-use crate::adapter::{Depth, Fill, OrderInfo, OrderKey, Reject};
 use crate::core::Input;
+use crate::engine::{BookDepth, EngineError, Event as EngineEvent, Fill, OrderStatus};
 use crate::events::{BookTop, Event};
 use crate::node::{Ack, Shared, SubmitError};
 use crate::storage::BatchRecord;
@@ -105,6 +103,41 @@ fn err(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
     ErrorObjectOwned::owned::<()>(code, message, None)
 }
 
+/// The RPC code of an engine refusal.
+pub fn engine_code(e: &EngineError) -> i32 {
+    use EngineError as E;
+    match e {
+        E::UnknownMarket(_) => code::UNKNOWN_MARKET,
+        E::UnknownAccount(_) => code::UNKNOWN_ACCOUNT,
+        E::BadSignature => code::BAD_SIGNATURE,
+        E::OutOfBounds(_)
+        | E::OffTick { .. }
+        | E::Expired { .. }
+        | E::FeeCapTooLow { .. }
+        | E::ContradictoryFlags => code::INVALID_ORDER,
+        E::MarketClosed(_) => code::MARKET_CLOSED,
+        E::DuplicateOrder | E::StaleNonce | E::SlotBusy(_) | E::OrderDone => {
+            code::STALE_ORDER_NONCE
+        }
+        E::PostOnlyWouldCross => code::POST_ONLY_WOULD_TAKE,
+        E::ReduceOnlyWouldIncrease => code::REDUCE_ONLY,
+        E::InsufficientMargin { .. } => code::INSUFFICIENT_MARGIN,
+        E::UnknownOrder => code::ORDER_NOT_FOUND,
+        E::NotAllowed(_) => code::REJECTED,
+        E::Rejected(t) => tx_code(t),
+    }
+}
+
+/// The `data` of an error from the engine: its own stable reason and code (1001–1018 for
+/// the engine's reasons, 2000 + n for the spec's; `crate::engine::EngineError::code`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ErrorData {
+    /// The engine's reason (`EngineError::name`).
+    pub reason: String,
+    /// The engine's code.
+    pub engine_code: i32,
+}
+
 fn tx_code(e: &TxError) -> i32 {
     use TxError as E;
     match e {
@@ -130,20 +163,14 @@ fn tx_code(e: &TxError) -> i32 {
 
 impl From<SubmitError> for ErrorObjectOwned {
     fn from(e: SubmitError) -> Self {
-        let c = match &e {
-            SubmitError::UnknownAccount(_) => code::UNKNOWN_ACCOUNT,
-            SubmitError::BadSignature => code::BAD_SIGNATURE,
-            SubmitError::Rejected(r) => match r {
-                Reject::Tx(t) => tx_code(t),
-                Reject::Duplicate(_) => code::STALE_ORDER_NONCE,
-                Reject::PostOnlyWouldTake => code::POST_ONLY_WOULD_TAKE,
-                Reject::FeeCap { .. } => code::INVALID_ORDER,
-                Reject::InsufficientMargin { .. } => code::INSUFFICIENT_MARGIN,
-            },
-            SubmitError::Storage(_) => code::STORAGE,
-            SubmitError::Stopped => code::UNAVAILABLE,
-        };
-        err(c, e.to_string())
+        match &e {
+            SubmitError::Rejected(r) => {
+                let data = ErrorData { reason: r.name().into(), engine_code: r.code() };
+                Self::owned(engine_code(r), e.to_string(), Some(data))
+            }
+            SubmitError::Storage(_) => err(code::STORAGE, e.to_string()),
+            SubmitError::Stopped => err(code::UNAVAILABLE, e.to_string()),
+        }
     }
 }
 
@@ -153,7 +180,7 @@ pub struct OrderAck {
     /// Log sequence number.
     pub seq: u64,
     /// The order after matching.
-    pub order: OrderInfo,
+    pub order: OrderStatus,
     /// Its fills.
     pub fills: Vec<Fill>,
 }
@@ -165,7 +192,7 @@ pub struct InputAck {
     pub seq: u64,
     /// The cancelled order, if it was resting.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub order: Option<OrderInfo>,
+    pub order: Option<OrderStatus>,
     /// The L1 payout a withdrawal queued.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payout: Option<Payout>,
@@ -178,13 +205,20 @@ pub struct PositionView {
     pub market_id: u8,
     /// Signed size, lots.
     pub size: i64,
-    /// Mark-to-market value, quantums.
+    /// Mark price (options: the option's mark), quantums per lot.
+    pub mark: u32,
+    /// Index price (options: spot).
+    pub index: u32,
+    /// Mark-to-market value, quantums (decimal string).
     pub value: String,
     /// Initial requirement.
     pub im: String,
     /// Maintenance requirement.
     pub mm: String,
-    /// Greeks per position, in lots of the underlying (delta) and quantums.
+    /// Implied volatility of an option's mark.
+    pub implied_vol: Option<f64>,
+    /// Greeks of the position: delta in units of the underlying, gamma per USDC of spot,
+    /// vega per 1.00 of volatility, theta per year (USDC).
     pub greeks: Greeks,
 }
 
@@ -195,9 +229,9 @@ pub struct AccountView {
     pub account_id: u32,
     /// L1 owner.
     pub l1_address: Address,
-    /// Collateral, quantums (funding not yet settled is in `pending_funding`).
+    /// Collateral with pending funding settled, quantums.
     pub collateral: i64,
-    /// Funding owed, not yet settled, quantums.
+    /// Funding owed (positive) or due (negative), not yet settled in the state, quantums.
     pub pending_funding: String,
     /// Account nonce (the next cancel or withdrawal must carry it).
     pub nonce: u32,
@@ -207,12 +241,16 @@ pub struct AccountView {
     pub imr: String,
     /// Maintenance margin requirement.
     pub mmr: String,
+    /// `max(0, TAV − IMR)`.
+    pub free_collateral: String,
+    /// Below maintenance margin (the liquidation monitor will act).
+    pub liquidatable: bool,
     /// Positions.
     pub positions: Vec<PositionView>,
-    /// Account Greeks.
+    /// Account Greeks (sum of the positions').
     pub greeks: Greeks,
-    /// Open orders.
-    pub open_orders: Vec<OrderInfo>,
+    /// Resting orders.
+    pub open_orders: Vec<OrderStatus>,
 }
 
 /// A market.
@@ -295,13 +333,13 @@ pub trait PbApi {
     async fn withdraw(&self, withdraw: Withdraw) -> RpcResult<InputAck>;
     /// An order's status.
     #[method(name = "orderStatus")]
-    async fn order_status(&self, account_id: u32, nonce: u32) -> RpcResult<OrderInfo>;
+    async fn order_status(&self, account_id: u32, nonce: u32) -> RpcResult<OrderStatus>;
     /// An account: collateral, positions, TAV, IMR, MMR, Greeks, open orders.
     #[method(name = "account")]
     async fn account(&self, account_id: u32) -> RpcResult<AccountView>;
     /// Order book depth.
     #[method(name = "book")]
-    async fn book(&self, market_id: u8, depth: Option<u32>) -> RpcResult<Depth>;
+    async fn book(&self, market_id: u8, depth: Option<u32>) -> RpcResult<BookDepth>;
     /// The markets.
     #[method(name = "markets")]
     async fn markets(&self) -> RpcResult<Vec<MarketView>>;
@@ -321,7 +359,7 @@ pub trait PbApi {
     #[subscription(name = "subscribeFills" => "fill", unsubscribe = "unsubscribeFills", item = Fill)]
     async fn subscribe_fills(&self, account_id: u32) -> SubscriptionResult;
     /// Order updates of an account.
-    #[subscription(name = "subscribeOrders" => "order", unsubscribe = "unsubscribeOrders", item = OrderInfo)]
+    #[subscription(name = "subscribeOrders" => "order", unsubscribe = "unsubscribeOrders", item = OrderStatus)]
     async fn subscribe_orders(&self, account_id: u32) -> SubscriptionResult;
     /// Top-of-book changes of a market.
     #[subscription(name = "subscribeBook" => "bookTop", unsubscribe = "unsubscribeBook", item = BookTop)]
@@ -335,25 +373,6 @@ pub trait PbApi {
 #[derive(Debug)]
 struct PbRpc {
     shared: Arc<Shared>,
-}
-
-fn greeks_of(m: &proofbook_circuits::state::Market, p: &Position, now: u64) -> Greeks {
-    let q = p.size as f64;
-    let pg = match m.kind {
-        MarketKind::Perp => PositionGreeks::perp(q),
-        MarketKind::Call | MarketKind::Put => PositionGreeks::option(
-            &BsInputs {
-                kind: if m.kind == MarketKind::Call { OptionKind::Call } else { OptionKind::Put },
-                spot: f64::from(m.index_price.max(1)),
-                strike: f64::from(m.strike),
-                vol: 0.6,
-                t_years: m.expiry.saturating_sub(now) as f64 / (365.0 * 86_400.0),
-                rate: 0.0,
-            },
-            q,
-        ),
-    };
-    pg.map(|g| g.total).unwrap_or(Greeks::ZERO)
 }
 
 impl PbRpc {
@@ -400,92 +419,89 @@ fn raw<T: Serialize>(v: &T) -> Option<serde_json::Result<Box<serde_json::value::
 #[async_trait]
 impl PbApiServer for PbRpc {
     async fn submit_order(&self, order: SignedOrder) -> RpcResult<OrderAck> {
-        match self.shared.submit(Input::Order(order)).await? {
-            Ack::Order { seq, placed } => {
-                Ok(OrderAck { seq, order: placed.info, fills: placed.fills })
-            }
-            _ => {
-                Err(err(jsonrpsee::types::error::INTERNAL_ERROR_CODE, "unexpected acknowledgement"))
+        let (account, nonce) = (order.order.account_id, order.order.nonce);
+        let Ack { seq, events, .. } = self.shared.submit(Input::Order(order)).await?;
+        let mut status = None;
+        let mut fills = Vec::new();
+        for e in events {
+            match e {
+                EngineEvent::Order(s) if s.account_id == account && s.nonce == nonce => {
+                    status = Some(s);
+                }
+                EngineEvent::Fill(f) if f.taker == (account, nonce) => fills.push(f),
+                _ => {}
             }
         }
+        let order = status.ok_or_else(|| {
+            err(jsonrpsee::types::error::INTERNAL_ERROR_CODE, "no status for the order")
+        })?;
+        Ok(OrderAck { seq, order, fills })
     }
 
     async fn cancel_order(&self, cancel: CancelOrder) -> RpcResult<InputAck> {
-        match self.shared.submit(Input::Cancel(cancel)).await? {
-            Ack::Cancel { seq, order } => Ok(InputAck { seq, order, payout: None }),
-            _ => {
-                Err(err(jsonrpsee::types::error::INTERNAL_ERROR_CODE, "unexpected acknowledgement"))
-            }
-        }
+        let (account, nonce) = (cancel.account_id, cancel.order_nonce);
+        let Ack { seq, events, .. } = self.shared.submit(Input::Cancel(cancel)).await?;
+        let order = events.into_iter().find_map(|e| match e {
+            EngineEvent::Order(s) if s.account_id == account && s.nonce == nonce => Some(s),
+            _ => None,
+        });
+        Ok(InputAck { seq, order, payout: None })
     }
 
     async fn withdraw(&self, withdraw: Withdraw) -> RpcResult<InputAck> {
-        match self.shared.submit(Input::Withdraw(withdraw)).await? {
-            Ack::Applied { seq, receipt } => {
-                Ok(InputAck { seq, order: None, payout: receipt.payout })
-            }
-            _ => {
-                Err(err(jsonrpsee::types::error::INTERNAL_ERROR_CODE, "unexpected acknowledgement"))
-            }
-        }
+        let Ack { seq, payout, .. } = self.shared.submit(Input::Withdraw(withdraw)).await?;
+        Ok(InputAck { seq, order: None, payout })
     }
 
-    async fn order_status(&self, account_id: u32, nonce: u32) -> RpcResult<OrderInfo> {
-        self.read(move |c| c.matcher().order(&OrderKey { account_id, nonce })).await?.ok_or_else(
+    async fn order_status(&self, account_id: u32, nonce: u32) -> RpcResult<OrderStatus> {
+        self.read(move |c| c.engine().order_status(account_id, nonce).cloned()).await?.ok_or_else(
             || err(code::ORDER_NOT_FOUND, format!("no order {nonce} of account {account_id}")),
         )
     }
 
     async fn account(&self, account_id: u32) -> RpcResult<AccountView> {
         self.read(move |c| {
-            let st = c.state();
-            let a = st.account(account_id)?;
-            let risk = account_risk(a, st);
-            let mut positions = Vec::new();
-            let mut all = Vec::new();
-            for p in a.positions.iter().filter(|p| !p.is_empty()) {
-                let m = st.market(p.market_id)?;
-                let r = position_risk(m, p.size);
-                let g = greeks_of(m, p, st.now());
-                all.push(PositionGreeks {
-                    quantity: p.size as f64,
-                    per_unit: Greeks::ZERO,
-                    total: g,
-                });
-                positions.push(PositionView {
-                    market_id: p.market_id,
-                    size: p.size,
-                    value: r.value.to_string(),
-                    im: r.im.to_string(),
-                    mm: r.mm.to_string(),
-                    greeks: g,
-                });
-            }
+            let v = c.engine().account_view(account_id).ok()?;
+            let a = c.state().account(account_id)?;
             Some(AccountView {
                 account_id,
                 l1_address: a.l1_address,
-                collateral: a.collateral,
-                pending_funding: pending_funding(a, st).to_string(),
-                nonce: a.nonce,
-                tav: risk.tav.to_string(),
-                imr: risk.imr.to_string(),
-                mmr: risk.mmr.to_string(),
-                positions,
-                greeks: account_greeks(&all),
-                open_orders: c.matcher().open_orders(account_id),
+                collateral: v.collateral,
+                pending_funding: v.pending_funding.to_string(),
+                nonce: v.nonce,
+                tav: v.tav.to_string(),
+                imr: v.imr.to_string(),
+                mmr: v.mmr.to_string(),
+                free_collateral: v.free_collateral.to_string(),
+                liquidatable: v.liquidatable,
+                positions: v
+                    .positions
+                    .into_iter()
+                    .map(|p| PositionView {
+                        market_id: p.market_id,
+                        size: p.size,
+                        mark: p.mark,
+                        index: p.index,
+                        value: p.value.to_string(),
+                        im: p.im.to_string(),
+                        mm: p.mm.to_string(),
+                        implied_vol: p.implied_vol,
+                        greeks: p.greeks,
+                    })
+                    .collect(),
+                greeks: v.greeks,
+                open_orders: c.engine().open_orders(account_id),
             })
         })
         .await?
         .ok_or_else(|| err(code::UNKNOWN_ACCOUNT, format!("account {account_id} does not exist")))
     }
 
-    async fn book(&self, market_id: u8, depth: Option<u32>) -> RpcResult<Depth> {
+    async fn book(&self, market_id: u8, depth: Option<u32>) -> RpcResult<BookDepth> {
         let levels = depth.unwrap_or(20).min(1_000) as usize;
-        self.read(move |c| {
-            c.state().market(market_id).map(|_| c.matcher().depth(market_id, levels))
-        })
-        .await?
-        .ok_or_else(|| err(code::UNKNOWN_MARKET, format!("market {market_id} does not exist")))
+        self.read(move |c| c.engine().depth(market_id, levels).ok())
+            .await?
+            .ok_or_else(|| err(code::UNKNOWN_MARKET, format!("market {market_id} does not exist")))
     }
 
     async fn markets(&self) -> RpcResult<Vec<MarketView>> {
@@ -493,7 +509,7 @@ impl PbApiServer for PbRpc {
             c.state()
                 .markets()
                 .map(|m| {
-                    let (best_bid, best_ask) = c.matcher().top(m.id);
+                    let (best_bid, best_ask) = c.engine().top(m.id);
                     MarketView {
                         market_id: m.id,
                         name: crate::devnet::market_name(m),
@@ -517,11 +533,9 @@ impl PbApiServer for PbRpc {
 
     async fn recent_trades(&self, market_id: u8, limit: Option<u32>) -> RpcResult<Vec<Fill>> {
         let limit = limit.unwrap_or(100).min(256) as usize;
-        self.read(move |c| {
-            c.state().market(market_id).map(|_| c.matcher().recent_trades(market_id, limit))
-        })
-        .await?
-        .ok_or_else(|| err(code::UNKNOWN_MARKET, format!("market {market_id} does not exist")))
+        self.read(move |c| c.state().market(market_id).map(|_| c.recent_trades(market_id, limit)))
+            .await?
+            .ok_or_else(|| err(code::UNKNOWN_MARKET, format!("market {market_id} does not exist")))
     }
 
     async fn batches(&self, from: Option<u64>, limit: Option<u32>) -> RpcResult<Vec<BatchRecord>> {
@@ -567,7 +581,7 @@ impl PbApiServer for PbRpc {
             pending_txs: c.pending_txs() as u64,
             timestamp: c.state().now(),
             state_root: with_root.unwrap_or(false).then(|| digest_hex(&c.state().state_root())),
-            resting_orders: c.matcher().resting_count() as u64,
+            resting_orders: c.engine().resting_count() as u64,
             chain_id: g.chain_id,
             rollup: g.rollup,
         })
@@ -580,11 +594,7 @@ impl PbApiServer for PbRpc {
         account_id: u32,
     ) -> SubscriptionResult {
         self.subscribe(pending, move |e| match e {
-            Event::Fill(f)
-                if f.maker.account_id == account_id || f.taker.account_id == account_id =>
-            {
-                raw(f)
-            }
+            Event::Fill(f) if f.maker.0 == account_id || f.taker.0 == account_id => raw(f),
             _ => None,
         })
         .await
@@ -596,7 +606,7 @@ impl PbApiServer for PbRpc {
         account_id: u32,
     ) -> SubscriptionResult {
         self.subscribe(pending, move |e| match e {
-            Event::Order(o) if o.order.account_id == account_id => raw(o),
+            Event::Order(o) if o.account_id == account_id => raw(o),
             _ => None,
         })
         .await

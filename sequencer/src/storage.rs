@@ -7,6 +7,7 @@
 //! | `batches` | batch number, u64 big-endian | [`BatchRecord`], JSON |
 //! | `witnesses` | batch number, u64 big-endian | the batch's `Vec<TxWitness>`, JSON (LZ4) |
 //! | `meta` | name | the genesis (`genesis`), JSON |
+//! | `checkpoints` | next sequence number, u64 big-endian | [`crate::core::Checkpoint`], JSON (LZ4); the last two kept |
 //!
 //! Big-endian keys make RocksDB's byte order the numeric order, so the log iterates in
 //! sequence order. The log is the source of truth: everything else can be recomputed from it.
@@ -35,8 +36,10 @@ pub mod cf {
     pub const WITNESSES: &str = "witnesses";
     /// Metadata.
     pub const META: &str = "meta";
+    /// State checkpoints.
+    pub const CHECKPOINTS: &str = "checkpoints";
     /// All of them.
-    pub const ALL: [&str; 4] = [WAL, BATCHES, WITNESSES, META];
+    pub const ALL: [&str; 5] = [WAL, BATCHES, WITNESSES, META, CHECKPOINTS];
 }
 
 /// A storage failure.
@@ -262,6 +265,44 @@ impl Store {
             .collect()
     }
 
+    /// Stores a checkpoint taken after the log records `0..next_seq` and deletes all but the
+    /// previous one (not synced: a lost checkpoint only means a longer replay).
+    pub fn put_checkpoint<T: Serialize>(&self, next_seq: u64, cp: &T) -> Result<(), StorageError> {
+        let cf = self.cf(cf::CHECKPOINTS);
+        let older: Vec<Box<[u8]>> = self
+            .db
+            .iterator_cf(cf, IteratorMode::From(&key(next_seq), Direction::Reverse))
+            .skip_while(|item| {
+                item.as_ref().is_ok_and(|(k, _)| k.as_ref() >= key(next_seq).as_slice())
+            })
+            .skip(1)
+            .filter_map(|item| item.ok().map(|(k, _)| k))
+            .collect();
+        let mut b = WriteBatch::default();
+        b.put_cf(cf, key(next_seq), encode(cp)?);
+        for k in older {
+            b.delete_cf(cf, k);
+        }
+        self.db.write(b)?;
+        Ok(())
+    }
+
+    /// The newest checkpoint: its `next_seq` and the decoded value.
+    pub fn latest_checkpoint<T: DeserializeOwned>(&self) -> Result<Option<(u64, T)>, StorageError> {
+        let mut it = self.db.iterator_cf(self.cf(cf::CHECKPOINTS), IteratorMode::End);
+        match it.next() {
+            None => Ok(None),
+            Some(item) => {
+                let (k, v) = item?;
+                let b: [u8; 8] = k
+                    .as_ref()
+                    .try_into()
+                    .map_err(|_| StorageError::Gap { expected: 0, found: u64::MAX })?;
+                Ok(Some((u64::from_be_bytes(b), decode(cf::CHECKPOINTS, &k, &v)?)))
+            }
+        }
+    }
+
     fn write_synced(&self, b: WriteBatch) -> Result<(), StorageError> {
         let mut wo = WriteOptions::default();
         wo.set_sync(true);
@@ -273,10 +314,9 @@ impl Store {
 /// What runs once an append is durable: the acknowledgement (`Ok`) or the failure.
 pub type Completion = Box<dyn FnOnce(Result<(), &StorageError>) + Send>;
 
-/// One append: sequence number, encoded record, completion.
+/// One append: sequence number and encoded record (none: a barrier), completion.
 struct Append {
-    seq: u64,
-    bytes: Vec<u8>,
+    record: Option<(u64, Vec<u8>)>,
     done: Option<Completion>,
 }
 
@@ -307,13 +347,13 @@ impl WalWriter {
                         }
                     }
                     let mut b = WriteBatch::default();
-                    for a in &group {
-                        b.put_cf(store.cf(cf::WAL), key(a.seq), &a.bytes);
+                    for (seq, bytes) in group.iter().filter_map(|a| a.record.as_ref()) {
+                        b.put_cf(store.cf(cf::WAL), key(*seq), bytes);
                     }
                     let t = std::time::Instant::now();
                     let r = store.write_synced(b);
-                    metrics::histogram!("wal_group_commit_seconds").record(t.elapsed());
-                    metrics::histogram!("wal_group_size").record(group.len() as f64);
+                    metrics::histogram!("pb_wal_fsync_seconds").record(t.elapsed());
+                    metrics::histogram!("pb_wal_group_size").record(group.len() as f64);
                     let failed = r.is_err();
                     if let Err(e) = &r {
                         tracing::error!(error = %e, "write-ahead log append failed");
@@ -344,7 +384,16 @@ impl WalWriter {
         self.tx
             .as_ref()
             .ok_or(StorageError::WriterStopped)?
-            .send(Append { seq, bytes, done })
+            .send(Append { record: Some((seq, bytes)), done })
+            .map_err(|_| StorageError::WriterStopped)
+    }
+
+    /// Runs `done` once every record queued before it is durable (or failed).
+    pub fn after_durable(&self, done: Completion) -> Result<(), StorageError> {
+        self.tx
+            .as_ref()
+            .ok_or(StorageError::WriterStopped)?
+            .send(Append { record: None, done: Some(done) })
             .map_err(|_| StorageError::WriterStopped)
     }
 

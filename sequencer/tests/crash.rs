@@ -1,5 +1,6 @@
 //! Crash safety: the `proofbook` binary under `proofbook load` is killed with SIGKILL at
-//! random moments, several rounds. After each restart every acknowledged order is there,
+//! random moments, several rounds. After each restart (from its newest checkpoint plus the
+//! log's tail: the node checkpoints every 300 records) every acknowledged order is there,
 //! the node's state root equals a from-scratch replay of its log, and it serves again.
 
 use std::net::{SocketAddr, TcpListener};
@@ -10,7 +11,6 @@ use std::time::{Duration, Instant};
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use proofbook_circuits::hash::digest_hex;
 use proofbook_circuits::order::{Order, OrderFlags, Side};
-use proofbook_sequencer::adapter::OrderKey;
 use proofbook_sequencer::devnet;
 use proofbook_sequencer::load::{self, LoadConfig};
 use proofbook_sequencer::node::replay;
@@ -37,8 +37,12 @@ fn spawn(dir: &Path, addr: SocketAddr) -> Child {
             "8",
             "--oracle-ms",
             "0",
+            "--funding-ms",
+            "0",
+            "--checkpoint-every",
+            "300",
         ])
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", "warn,proofbook_sequencer::node=info")
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
@@ -73,7 +77,7 @@ async fn sigkill_under_load_loses_nothing_acknowledged() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let mut rng = rand::rngs::StdRng::seed_from_u64(std::process::id().into());
-    let mut acked: Vec<OrderKey> = Vec::new();
+    let mut acked: Vec<(u32, u32)> = Vec::new();
     let rounds = 4;
     for round in 0..rounds {
         let addr = free_addr();
@@ -81,11 +85,10 @@ async fn sigkill_under_load_loses_nothing_acknowledged() {
         let client = wait_serving(addr, &mut child, dir).await;
 
         // Every order acknowledged before any earlier kill is there.
-        for k in &acked {
-            client
-                .order_status(k.account_id, k.nonce)
-                .await
-                .unwrap_or_else(|e| panic!("round {round}: acknowledged order {k:?} lost: {e}"));
+        for &(account, nonce) in &acked {
+            client.order_status(account, nonce).await.unwrap_or_else(|e| {
+                panic!("round {round}: acknowledged order ({account}, {nonce}) lost: {e}")
+            });
         }
         // The live state root is the from-scratch replay of the log: the node is idle
         // (no oracle, nothing pending once the last batch is cut), so stop it and replay.
@@ -120,6 +123,7 @@ async fn sigkill_under_load_loses_nothing_acknowledged() {
             markets: vec![devnet::market::BTC_PERP],
             nonce_base: Some(u32::try_from(start_seq).unwrap() + 1),
             seed: round,
+            inflight: 4,
         };
         let load = tokio::spawn(async move { load::run(&cfg).await });
         // Wait until the load is flowing, then a random delay.
@@ -156,4 +160,10 @@ async fn sigkill_under_load_loses_nothing_acknowledged() {
     };
     client.submit_order(signer.sign_order(&config, order)).await.expect("serves after the crashes");
     kill(&mut child);
+    let log = std::fs::read_to_string(dir.join("node.log")).unwrap();
+    assert!(log.contains("checkpoint stored"), "the node took checkpoints");
+    assert!(
+        log.lines().any(|l| l.contains("replayed the log") && !l.contains("checkpoint=0 ")),
+        "a restart started from a checkpoint"
+    );
 }

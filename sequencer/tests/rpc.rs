@@ -11,8 +11,8 @@ use jsonrpsee::http_client::HttpClientBuilder;
 use jsonrpsee::rpc_params;
 use jsonrpsee::ws_client::WsClientBuilder;
 use proofbook_circuits::order::{OrderFlags, Side};
-use proofbook_sequencer::adapter::OrderState;
 use proofbook_sequencer::devnet::{market, USDC};
+use proofbook_sequencer::engine::OrderState;
 use proofbook_sequencer::rpc::{code, PbApiClient};
 
 const POST_ONLY: OrderFlags = OrderFlags { post_only: true, reduce_only: false, ioc: false };
@@ -60,12 +60,14 @@ async fn every_method_over_http_and_websocket() {
     // A maker quote rests, over HTTP.
     let ack =
         http.submit_order(order(1, BTC, Side::Sell, MARK + TICK, 10, 1, POST_ONLY)).await.unwrap();
-    assert_eq!(ack.order.state, OrderState::Open);
+    assert_eq!(ack.order.state, OrderState::Resting);
     assert!(ack.fills.is_empty());
-    assert_eq!(next(&mut orders).await.state, OrderState::Open);
+    assert_eq!(next(&mut orders).await.state, OrderState::Resting);
     assert_eq!(next(&mut book).await.best_ask, Some(MARK + TICK));
     let depth = ws.book(BTC, Some(5)).await.unwrap();
-    assert_eq!(depth.asks, vec![(MARK + TICK, 10)]);
+    let levels: Vec<(u32, u64, u32)> =
+        depth.asks.iter().map(|l| (l.price, l.size, l.orders)).collect();
+    assert_eq!(levels, vec![(MARK + TICK, 10, 1)]);
     assert!(depth.bids.is_empty());
 
     // A taker crosses it, over WebSocket.
@@ -74,15 +76,16 @@ async fn every_method_over_http_and_websocket() {
     assert_eq!(ack.fills.len(), 1);
     assert_eq!((ack.fills[0].price, ack.fills[0].size), (MARK + TICK, 4));
     let f = next(&mut fills).await;
-    assert_eq!((f.maker.account_id, f.taker.account_id, f.size), (1, 2, 4));
+    assert_eq!((f.maker, f.taker, f.size), ((1, 1), (2, 1), 4));
     let maker = http.order_status(1, 1).await.unwrap();
-    assert_eq!((maker.state, maker.filled), (OrderState::Open, 4));
+    assert_eq!((maker.state, maker.filled, maker.remaining), (OrderState::Resting, 4, 6));
     assert_eq!(http.recent_trades(BTC, None).await.unwrap().len(), 1);
 
     let acct = ws.account(2).await.unwrap();
     assert_eq!(acct.positions.len(), 1);
     assert_eq!(acct.positions[0].size, 4);
-    assert!((acct.greeks.delta - 4.0).abs() < 1e-9, "a perp's delta is its size");
+    // Greeks are in units of the underlying: 4 lots of 0.001 BTC.
+    assert!((acct.greeks.delta - 0.004).abs() < 1e-9, "a perp's delta is its size");
     assert!(acct.imr.parse::<i128>().unwrap() > 0);
     assert!(acct.tav.parse::<i128>().unwrap() > acct.imr.parse::<i128>().unwrap());
     assert_eq!(http.account(1).await.unwrap().open_orders.len(), 1);

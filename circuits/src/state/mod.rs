@@ -172,6 +172,59 @@ impl Genesis {
     }
 }
 
+/// A [`State`] between batches as plain, serialisable values (no journal): what a node's
+/// checkpoint stores. Lists are sorted by id, so equal states give equal snapshots.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateSnapshot {
+    /// Accounts by id.
+    pub accounts: Vec<(u32, Account)>,
+    /// Listed markets by id.
+    pub markets: Vec<Market>,
+    /// Used order slots by (account, slot).
+    pub slots: Vec<(u32, u16, OrderSlot)>,
+    /// The config.
+    pub config: Config,
+    /// The batch timestamp.
+    pub now: u64,
+}
+
+impl State {
+    /// The state's values (the journal of the open batch is not included).
+    pub fn snapshot(&self) -> StateSnapshot {
+        let mut accounts: Vec<(u32, Account)> =
+            self.accounts.iter().map(|(k, v)| (*k, v.clone())).collect();
+        accounts.sort_unstable_by_key(|(k, _)| *k);
+        let mut slots: Vec<(u32, u16, OrderSlot)> =
+            self.slots.iter().map(|(&(a, s), v)| (a, s, *v)).collect();
+        slots.sort_unstable_by_key(|&(a, s, _)| (a, s));
+        StateSnapshot {
+            accounts,
+            markets: self.markets.iter().flatten().cloned().collect(),
+            slots,
+            config: self.config.clone(),
+            now: self.now,
+        }
+    }
+
+    /// The state a snapshot was taken of, with an empty journal. The values are taken as
+    /// they are (a snapshot comes from [`State::snapshot`] of a valid state).
+    pub fn from_snapshot(s: StateSnapshot) -> Self {
+        let mut markets = vec![None; 256];
+        for m in s.markets {
+            let id = usize::from(m.id);
+            markets[id] = Some(m);
+        }
+        Self {
+            accounts: s.accounts.into_iter().collect(),
+            markets,
+            slots: s.slots.into_iter().map(|(a, slot, v)| ((a, slot), v)).collect(),
+            config: s.config,
+            now: s.now,
+            journal: Vec::new(),
+        }
+    }
+}
+
 impl Markets for State {
     fn market(&self, id: u8) -> Option<&Market> {
         self.markets[usize::from(id)].as_ref()

@@ -174,20 +174,6 @@ fn check_order_bounds(o: &crate::order::Order) -> Result<(), TxError> {
 
 /// Stage 1: bounds, hashes and signatures (stateless but for reading public keys).
 pub fn precheck(state: &State, tx: Tx) -> Result<CheckedTx, TxError> {
-    precheck_with(state, tx, sig_ok)
-}
-
-/// [`precheck`] with the signature check supplied by the caller: `verified(key, msg, sig)`
-/// must answer exactly as Schnorr verification of `sig` over `msg` under `key` would. The
-/// sequencer uses it to reuse verifications it already did in parallel at admission (and
-/// to trust its own write-ahead log on replay) instead of verifying again on its single
-/// sequential thread; everything else (bounds, hashes, which key) is checked here as usual.
-pub fn precheck_with(
-    state: &State,
-    tx: Tx,
-    verified: impl Fn(&[u64; 5], &Digest, &Signature) -> bool,
-) -> Result<CheckedTx, TxError> {
-    let sig_ok = verified;
     check_bounds(&tx)?;
     let mut hashes = [ZERO_DIGEST; 2];
     let mut keys = [[0u64; 5]; 2];

@@ -61,8 +61,9 @@ use proofbook_circuits::error::{Party, TxError};
 use proofbook_circuits::order::{Order, OrderFlags, Side, SignedOrder};
 use proofbook_circuits::pubdata::DepositOp;
 use proofbook_circuits::risk::Markets;
-use proofbook_circuits::state::{Config, State, TxWrites};
+use proofbook_circuits::state::{Config, State, StateSnapshot, TxWrites};
 use proofbook_circuits::tx::{apply_checked, precheck, CancelOrder, Receipt, Tx};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use book::{
@@ -331,6 +332,31 @@ pub enum Input {
     Liquidations,
 }
 
+/// A resting order in an [`EngineSnapshot`]: the signed order and its status.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotOrder {
+    /// The signed order (verified again on restore).
+    pub order: SignedOrder,
+    /// Its status (`remaining` is what rests).
+    pub status: OrderStatus,
+}
+
+/// Everything the engine holds between batches, as serialisable values: a checkpoint.
+/// [`Engine::restore`] of a snapshot behaves exactly like the engine it was taken of.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineSnapshot {
+    /// The spec state.
+    pub state: StateSnapshot,
+    /// Resting orders, book by book (market order; bids, then asks), in priority order.
+    pub resting: Vec<SnapshotOrder>,
+    /// Statuses of finished orders, oldest first.
+    pub finished: Vec<OrderStatus>,
+    /// Fills so far.
+    pub fills: u64,
+    /// The liquidator's next order nonce.
+    pub liq_nonce: u32,
+}
+
 /// Open (resting) size of one account in one market, by side, with its notional at the
 /// orders' limit prices.
 #[derive(Clone, Copy, Debug, Default)]
@@ -498,6 +524,94 @@ impl Engine {
         self.books[usize::from(market_id)].as_ref()
     }
 
+    /// A snapshot of the engine between batches (no pending transactions), keeping the
+    /// statuses of the last `finished_kept` finished orders.
+    pub fn snapshot(&self, finished_kept: usize) -> Result<EngineSnapshot, EngineError> {
+        if !self.core.pending.is_empty() {
+            return Err(EngineError::NotAllowed("a snapshot is taken between batches"));
+        }
+        let mut resting = Vec::new();
+        for book in self.books.iter().flatten() {
+            for side in [Side::Buy, Side::Sell] {
+                for o in book.orders(side) {
+                    let live = self.core.live.get(&o.key).ok_or(EngineError::UnknownOrder)?;
+                    let status = self.core.status.get(&o.key).ok_or(EngineError::UnknownOrder)?;
+                    resting.push(SnapshotOrder {
+                        order: live.verified.signed().clone(),
+                        status: status.clone(),
+                    });
+                }
+            }
+        }
+        let mut finished: Vec<OrderStatus> = self
+            .core
+            .finished
+            .iter()
+            .rev()
+            .filter_map(|k| self.core.status.get(k).filter(|s| s.state != OrderState::Resting))
+            .take(finished_kept)
+            .cloned()
+            .collect();
+        finished.reverse();
+        Ok(EngineSnapshot {
+            state: self.core.state.snapshot(),
+            resting,
+            finished,
+            fills: self.core.fills,
+            liq_nonce: self.core.liq_nonce,
+        })
+    }
+
+    /// The engine a snapshot was taken of. Resting orders' signatures are verified again,
+    /// in parallel; one that fails (a corrupt snapshot) fails the restore.
+    pub fn restore(snapshot: EngineSnapshot, cfg: EngineConfig) -> Result<Self, EngineError> {
+        let mut e = Self::new(State::from_snapshot(snapshot.state), cfg);
+        let verified: Vec<Result<VerifiedOrder, EngineError>> = snapshot
+            .resting
+            .par_iter()
+            .map(|r| {
+                let a = r.order.order.account_id;
+                let key = e.pubkey(a).ok_or(EngineError::UnknownAccount(a))?;
+                verify_order(e.config(), &key, r.order.clone())
+            })
+            .collect();
+        for (r, v) in snapshot.resting.into_iter().zip(verified) {
+            let v = v?;
+            let o = v.signed().order;
+            let key = order_key(o.account_id, o.nonce);
+            let remaining = r.status.remaining;
+            let book = e.books[usize::from(o.market_id)]
+                .as_mut()
+                .ok_or(EngineError::UnknownMarket(o.market_id))?;
+            let resting = RestingOrder {
+                key,
+                account: o.account_id,
+                side: o.side,
+                price: o.price,
+                remaining,
+                expiry: o.expiry,
+                reduce_only: o.flags.reduce_only,
+            };
+            book.insert(resting).map_err(|_| EngineError::DuplicateOrder)?;
+            e.core.live.insert(key, Live { verified: v });
+            e.core.live_slots.insert(slot_key(o.account_id, o.slot()), o.nonce);
+            e.core
+                .exposure
+                .entry(exposure_key(o.account_id, o.market_id))
+                .or_default()
+                .add(o.side, remaining, o.price);
+            e.core.status.insert(key, r.status);
+        }
+        for s in snapshot.finished {
+            let key = s.key();
+            e.core.status.insert(key, s);
+            e.core.finished.push_back(key);
+        }
+        e.core.fills = snapshot.fills;
+        e.core.liq_nonce = snapshot.liq_nonce;
+        Ok(e)
+    }
+
     /// Starts a batch at `timestamp` (never backwards): the time orders expire against and
     /// transactions are checked at.
     pub fn begin_batch(&mut self, timestamp: u64) -> Result<(), EngineError> {
@@ -510,6 +624,11 @@ impl Engine {
             applied: std::mem::take(&mut self.core.pending),
             journal: self.core.state.take_journal(),
         }
+    }
+
+    /// The transactions applied since the last [`Self::take_pending`], in order.
+    pub fn pending(&self) -> &[Applied] {
+        &self.core.pending
     }
 
     /// Number of transactions applied since the last [`Self::take_pending`].
@@ -535,6 +654,43 @@ impl Engine {
     /// An account's collateral, positions, TAV, IMR, MMR and Greeks at the current marks.
     pub fn account_view(&self, account_id: u32) -> Result<AccountView, EngineError> {
         risk::account_view(&self.core.state, account_id, self.open_orders_of(account_id))
+    }
+
+    /// The resting orders of an account, by nonce.
+    pub fn open_orders(&self, account_id: u32) -> Vec<OrderStatus> {
+        let mut v: Vec<OrderStatus> = self
+            .core
+            .live
+            .keys()
+            .filter(|&&k| split_key(k).0 == account_id)
+            .filter_map(|k| self.core.status.get(k).cloned())
+            .collect();
+        v.sort_unstable_by_key(|s| s.nonce);
+        v
+    }
+
+    /// Number of resting orders in every book.
+    pub fn resting_count(&self) -> usize {
+        self.core.live.len()
+    }
+
+    /// The best bid and ask of a market.
+    pub fn top(&self, market_id: u8) -> (Option<u32>, Option<u32>) {
+        self.book(market_id).map_or((None, None), |b| (b.best(Side::Buy), b.best(Side::Sell)))
+    }
+
+    /// Every resting order of every book (market, then bids and asks in priority order):
+    /// equal for two engines that went through the same inputs.
+    pub fn fingerprint(&self) -> Vec<(u8, RestingOrder)> {
+        let mut v = Vec::new();
+        for (m, b) in self.books.iter().enumerate() {
+            if let Some(b) = b {
+                for side in [Side::Buy, Side::Sell] {
+                    v.extend(b.orders(side).into_iter().map(|o| (m as u8, o)));
+                }
+            }
+        }
+        v
     }
 
     fn open_orders_of(&self, account_id: u32) -> usize {

@@ -131,6 +131,13 @@ impl SimulatedOracle {
         }
     }
 
+    /// Sets the standard deviation of the perpetuals' random basis over the index (default
+    /// 2·10⁻⁴; 0: every perpetual's mark equals its index).
+    pub fn with_basis_sd(mut self, basis_sd: f64) -> Self {
+        self.basis_sd = basis_sd;
+        self
+    }
+
     /// The current spot of an underlying, USDC per unit.
     pub fn spot(&self, underlying: u8) -> Option<f64> {
         self.spots.iter().find(|&&(u, _)| u == underlying).map(|&(_, s)| s)
@@ -174,14 +181,17 @@ impl SimulatedOracle {
     }
 
     /// Steps the walk to `timestamp` and returns the signed updates for every market of
-    /// `state` whose underlying is simulated and whose last oracle time is before
-    /// `timestamp`, four markets per update, in market order.
+    /// `state` whose underlying is simulated, whose last oracle time is before `timestamp`
+    /// and whose settlement price is not fixed yet, four markets per update, in market order.
     pub fn tick(&mut self, state: &State, timestamp: u64) -> Vec<OraclePrices> {
         let dt = self.last.map_or(0, |l| timestamp.saturating_sub(l));
         self.step(dt as f64);
         self.last = Some(timestamp);
-        let markets: Vec<Market> =
-            state.markets().filter(|m| m.oracle_time < timestamp).cloned().collect();
+        let markets: Vec<Market> = state
+            .markets()
+            .filter(|m| m.oracle_time < timestamp && m.settlement_price == 0)
+            .cloned()
+            .collect();
         let entries: Vec<PriceEntry> =
             markets.iter().filter_map(|m| self.entry(m, timestamp)).collect();
         entries

@@ -15,6 +15,7 @@ pub async fn start_node(dir: &std::path::Path, tweak: impl FnOnce(&mut NodeConfi
     let mut cfg = NodeConfig::new(dir, "127.0.0.1:0".parse().unwrap());
     cfg.dev_accounts = 4;
     cfg.oracle_ms = 0;
+    cfg.funding_ms = 0;
     cfg.batch_ms = 100;
     tweak(&mut cfg);
     Node::start(cfg).await.expect("node starts")
