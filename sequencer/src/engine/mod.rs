@@ -75,6 +75,22 @@ pub use oracle::{SimulatedOracle, SplitMix64, VolSurface};
 pub use proofbook_circuits::tx::{CheckedTx, VerifiedOrder};
 pub use risk::{AccountView, PositionView};
 
+impl RestingOrder {
+    /// The book entry of order `o` with `remaining` lots left (live matching and
+    /// checkpoint restore build it alike).
+    fn of(key: OrderKey, o: &Order, remaining: u64) -> Self {
+        Self {
+            key,
+            account: o.account_id,
+            side: o.side,
+            price: o.price,
+            remaining,
+            expiry: o.expiry,
+            reduce_only: o.flags.reduce_only,
+        }
+    }
+}
+
 /// Hashes an order and verifies its signature under `pubkey` (the account's key): the
 /// stateless part of admission, safe to run on any thread.
 pub fn verify_order(
@@ -583,15 +599,7 @@ impl Engine {
             let book = e.books[usize::from(o.market_id)]
                 .as_mut()
                 .ok_or(EngineError::UnknownMarket(o.market_id))?;
-            let resting = RestingOrder {
-                key,
-                account: o.account_id,
-                side: o.side,
-                price: o.price,
-                remaining,
-                expiry: o.expiry,
-                reduce_only: o.flags.reduce_only,
-            };
+            let resting = RestingOrder::of(key, &o, remaining);
             book.insert(resting).map_err(|_| EngineError::DuplicateOrder)?;
             e.core.live.insert(key, Live { verified: v });
             e.core.live_slots.insert(slot_key(o.account_id, o.slot()), o.nonce);
@@ -1034,15 +1042,7 @@ impl Core {
             st.reason = Some(r);
             self.remember_finished(key, st.clone());
         } else {
-            let resting = RestingOrder {
-                key,
-                account: o.account_id,
-                side: o.side,
-                price: o.price,
-                remaining,
-                expiry: o.expiry,
-                reduce_only: o.flags.reduce_only,
-            };
+            let resting = RestingOrder::of(key, &o, remaining);
             if book.insert(resting).is_ok() {
                 self.live.insert(key, Live { verified: v.clone() });
                 self.live_slots.insert(slot_key(o.account_id, o.slot()), o.nonce);
