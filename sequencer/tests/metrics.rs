@@ -5,25 +5,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{order, start_node};
-use jsonrpsee::core::client::Error as ClientError;
+use common::{call_code, order, start_node, BTC, IOC, MARK, POST_ONLY, TICK};
 use jsonrpsee::http_client::HttpClientBuilder;
-use proofbook_circuits::order::{OrderFlags, Side};
-use proofbook_sequencer::devnet::market;
+use proofbook_circuits::order::Side;
 use proofbook_sequencer::rpc::{code, PbApiClient};
-
-const POST_ONLY: OrderFlags = OrderFlags { post_only: true, reduce_only: false, ioc: false };
-const IOC: OrderFlags = OrderFlags { post_only: false, reduce_only: false, ioc: true };
-const BTC: u8 = market::BTC_PERP;
-const MARK: u32 = 100_000_000;
-const TICK: u32 = 100_000;
-
-fn call_code(e: ClientError) -> i32 {
-    match e {
-        ClientError::Call(e) => e.code(),
-        other => panic!("expected a JSON-RPC error, got {other}"),
-    }
-}
 
 /// `GET path` over HTTP/1.1; the response body.
 async fn http_get(addr: std::net::SocketAddr, path: &str) -> Option<String> {

@@ -5,28 +5,18 @@ mod common;
 
 use std::time::Duration;
 
-use common::{config, error_code, order, raw_post, signer, start_node};
+use common::{
+    call_code, config, error_code, order, raw_post, signer, start_node, BTC, IOC, MARK, POST_ONLY,
+    TICK,
+};
 use jsonrpsee::core::client::{ClientT, Error as ClientError};
 use jsonrpsee::http_client::HttpClientBuilder;
 use jsonrpsee::rpc_params;
 use jsonrpsee::ws_client::WsClientBuilder;
-use proofbook_circuits::order::{OrderFlags, Side};
-use proofbook_sequencer::devnet::{market, USDC};
+use proofbook_circuits::order::Side;
+use proofbook_sequencer::devnet::USDC;
 use proofbook_sequencer::engine::OrderState;
 use proofbook_sequencer::rpc::{code, PbApiClient};
-
-const POST_ONLY: OrderFlags = OrderFlags { post_only: true, reduce_only: false, ioc: false };
-const IOC: OrderFlags = OrderFlags { post_only: false, reduce_only: false, ioc: true };
-const BTC: u8 = market::BTC_PERP;
-const MARK: u32 = 100_000_000;
-const TICK: u32 = 100_000;
-
-fn call_code(e: ClientError) -> i32 {
-    match e {
-        ClientError::Call(e) => e.code(),
-        other => panic!("expected a JSON-RPC error, got {other}"),
-    }
-}
 
 async fn next<T>(s: &mut jsonrpsee::core::client::Subscription<T>) -> T
 where

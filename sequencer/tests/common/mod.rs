@@ -10,6 +10,22 @@ use proofbook_sequencer::devnet;
 use proofbook_sequencer::node::{Node, NodeConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+/// Order flags the tests use.
+pub const POST_ONLY: OrderFlags = OrderFlags { post_only: true, reduce_only: false, ioc: false };
+pub const IOC: OrderFlags = OrderFlags { post_only: false, reduce_only: false, ioc: true };
+/// The devnet's BTC perpetual, its genesis mark and tick.
+pub const BTC: u8 = devnet::market::BTC_PERP;
+pub const MARK: u32 = 100_000_000;
+pub const TICK: u32 = 100_000;
+
+/// The JSON-RPC error code of a client call that must fail with one.
+pub fn call_code(e: jsonrpsee::core::client::Error) -> i32 {
+    match e {
+        jsonrpsee::core::client::Error::Call(e) => e.code(),
+        other => panic!("expected a JSON-RPC error, got {other}"),
+    }
+}
+
 /// A node in a temporary directory on a free port.
 pub async fn start_node(dir: &std::path::Path, tweak: impl FnOnce(&mut NodeConfig)) -> Node {
     let mut cfg = NodeConfig::new(dir, "127.0.0.1:0".parse().unwrap());
