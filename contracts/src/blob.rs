@@ -19,11 +19,11 @@
 //! technique EIP-4844 names "point evaluation" for ZK rollups). The statement's public-data
 //! field is then [`blob_da_hash`] instead of `keccak256(public data)`.
 
+use alloy::primitives::{keccak256, Bytes, B256, U256};
 use alloy_eips::eip4844::{
     env_settings::EnvKzgSettings, kzg_to_versioned_hash, Blob, BlobTransactionSidecar,
     BYTES_PER_BLOB, FIELD_ELEMENTS_PER_BLOB,
 };
-use alloy::primitives::{keccak256, Bytes, B256, U256};
 use proofbook_circuits::pubdata::PubOp;
 
 use crate::bindings::Rollup;
@@ -91,10 +91,8 @@ pub fn blobs_of(public_data: &[u8]) -> Result<Vec<Box<[u8; BYTES_PER_BLOB]>>, Bl
         let end = ((i + 1) * BLOB_DATA_BYTES).min(public_data.len());
         &public_data[(i * BLOB_DATA_BYTES).min(end)..end]
     }) {
-        let mut blob: Box<[u8; BYTES_PER_BLOB]> = vec![0u8; BYTES_PER_BLOB]
-            .into_boxed_slice()
-            .try_into()
-            .expect("BYTES_PER_BLOB bytes");
+        let mut blob: Box<[u8; BYTES_PER_BLOB]> =
+            vec![0u8; BYTES_PER_BLOB].into_boxed_slice().try_into().expect("BYTES_PER_BLOB bytes");
         for (j, chunk) in data.chunks(31).enumerate() {
             blob[32 * j + 1..32 * j + 1 + chunk.len()].copy_from_slice(chunk);
         }
@@ -197,7 +195,8 @@ pub fn l1_records(ops: &[PubOp]) -> Vec<u8> {
 /// checks; the point openings above are what the contract checks).
 pub fn sidecar(openings: &[BlobOpening]) -> Result<BlobTransactionSidecar, BlobError> {
     let blobs = openings.iter().map(|o| Blob::from(*o.blob)).collect();
-    BlobTransactionSidecar::try_from_blobs(blobs).map_err(|e| BlobError::Kzg(e.to_string()))
+    BlobTransactionSidecar::try_from_blobs_with_settings(blobs, EnvKzgSettings::Default.get())
+        .map_err(|e| BlobError::Kzg(e.to_string()))
 }
 
 #[cfg(test)]
