@@ -33,11 +33,19 @@ contract Rollup is ReentrancyGuard {
         uint64 timestamp;
         bytes32 oldStateRoot;
         bytes32 newStateRoot;
-        bytes32 publicDataHash; // keccak256(public data)
+        bytes32 publicDataHash; // keccak256(public data); a blob batch's DA hash (commitBatchBlobs)
         uint64 firstPriorityOp; // queue index of the first L1 operation the batch consumes
         uint64 priorityOpCount; // how many it consumes
         uint128 depositTotal; // sum of the consumed deposits (quantums)
         bytes withdrawals; // packed (address 20 ‖ amount u64 8) credits, in order
+    }
+
+    /// @notice The KZG opening of one blob of a blob batch at its challenge point
+    /// `z = keccak256(versionedHash ‖ pubdataCommitment) mod r` (docs/contracts.md).
+    struct BlobOpening {
+        bytes32 y; // the blob polynomial at z (big-endian, < r)
+        bytes commitment; // 48-byte KZG commitment (its versioned hash is `blobhash(i)`)
+        bytes proof; // 48-byte KZG proof of p(z) = y
     }
 
     /// @notice One position slot of an account leaf (unused = all zero).
@@ -106,6 +114,19 @@ contract Rollup is ReentrancyGuard {
     uint64 public constant TIMESTAMP_PAST_WINDOW = 1 days;
     /// @notice ...and lead it by at most this much.
     uint64 public constant TIMESTAMP_FUTURE_WINDOW = 15 minutes;
+
+    /// @notice Most blobs one blob batch may carry (EIP-7594's per-transaction limit).
+    uint256 public constant MAX_BLOBS_PER_BATCH = 6;
+    /// @notice First byte of a blob batch's public-data hash preimage; never a record type,
+    /// so it cannot collide with `keccak256` of calldata public data (docs/contracts.md).
+    bytes1 internal constant BLOB_DA_TAG = 0xb1;
+    /// @notice EIP-4844's point-evaluation precompile and what it returns on success.
+    address internal constant POINT_EVALUATION = address(0x0a);
+    /// @notice Gas passed to it: its price is 50,000 (EIP-4844); a failed call burns what it
+    /// was given, so it gets headroom for a repricing, not the whole transaction's gas.
+    uint256 internal constant POINT_EVALUATION_GAS = 100_000;
+    uint256 internal constant FIELD_ELEMENTS_PER_BLOB = 4096;
+    uint256 internal constant BLS_MODULUS = 52435875175126190479447740508185965837690552500527637822603658699938581184513;
 
     // ------------------------------------------------------------------ immutables
 
@@ -192,6 +213,11 @@ contract Rollup is ReentrancyGuard {
     error StateRootMismatch();
     error MissingMarket(uint8 marketId);
     error EmptyAccount();
+    error BlobCount(uint256 openings);
+    error MissingBlob(uint256 index);
+    error UnopenedBlob(uint256 index);
+    error BadBlobOpening(uint256 index);
+    error NotAnL1Record(uint256 offset);
 
     // ------------------------------------------------------------------ setup
 
@@ -272,6 +298,58 @@ contract Rollup is ReentrancyGuard {
     /// ForcedWithdrawal record must match the next priority request, in order; the batch's
     /// withdrawals are computed here and credited when the batch is verified.
     function commitBatch(BatchHeader calldata h, bytes calldata publicData) external onlyOperator notExodus {
+        _commit(h, publicData, _scan(publicData), keccak256(publicData));
+    }
+
+    /// @notice Commits a batch whose public data travels in this transaction's blobs
+    /// (EIP-4844; layout in docs/contracts.md): `l1Records` are only its Deposit,
+    /// ForcedWithdrawal and Withdraw records, in order, checked and credited as in
+    /// `commitBatch`; `pubdataCommitment` is the circuits' Poseidon commitment to the whole
+    /// public data; `openings[i]` opens blob i at its challenge point. The public-data hash
+    /// of the statement binds all of them, so the proof must show that the data it proved is
+    /// the data of these blobs.
+    function commitBatchBlobs(
+        BatchHeader calldata h,
+        bytes calldata l1Records,
+        bytes32 pubdataCommitment,
+        BlobOpening[] calldata openings
+    ) external onlyOperator notExodus {
+        uint256 count = openings.length;
+        if (count == 0 || count > MAX_BLOBS_PER_BATCH) revert BlobCount(count);
+        // A blob the batch does not open would be paid for and bound to nothing.
+        if (blobhash(count) != 0) revert UnopenedBlob(count);
+        bytes memory pre = abi.encodePacked(BLOB_DA_TAG, keccak256(l1Records), pubdataCommitment);
+        for (uint256 i; i < count; ++i) {
+            bytes32 vh = blobhash(i);
+            if (vh == 0) revert MissingBlob(i);
+            BlobOpening calldata o = openings[i];
+            if (o.commitment.length != 48 || o.proof.length != 48) revert BadBlobOpening(i);
+            uint256 z = uint256(keccak256(abi.encodePacked(vh, pubdataCommitment))) % BLS_MODULUS;
+            // The precompile checks vh = 0x01 ‖ sha256(commitment)[1..], z, y < r and the
+            // pairing; it returns (FIELD_ELEMENTS_PER_BLOB, BLS_MODULUS).
+            (bool ok, bytes memory out) =
+                POINT_EVALUATION.staticcall{gas: POINT_EVALUATION_GAS}(abi.encodePacked(vh, z, o.y, o.commitment, o.proof));
+            if (!ok || out.length != 64 || abi.decode(out, (uint256)) != FIELD_ELEMENTS_PER_BLOB) {
+                revert BadBlobOpening(i);
+            }
+            pre = abi.encodePacked(pre, vh, o.y);
+        }
+        // Only L1 records: each L1-relevant record found must start where the previous ended.
+        uint256[] memory ops = _scan(l1Records);
+        uint256 end;
+        for (uint256 i; i < ops.length; ++i) {
+            if (ops[i] >> 8 != end) revert NotAnL1Record(end);
+            end += uint8(bytes32(RECORD_LENGTHS)[uint8(ops[i])]);
+        }
+        if (end != l1Records.length) revert NotAnL1Record(end);
+        _commit(h, l1Records, ops, keccak256(pre));
+    }
+
+    /// @dev The header checks, the L1 operations `ops` of `records` (from `_scan`) and the
+    /// stored batch with public-data hash `dataHash`.
+    function _commit(BatchHeader calldata h, bytes calldata records, uint256[] memory ops, bytes32 dataHash)
+        internal
+    {
         uint64 n = totalCommitted + 1;
         if (h.batchNumber != n) revert WrongBatchNumber(n, h.batchNumber);
         if (h.prevCommitment != batchCommitments[n - 1]) revert WrongPrevCommitment();
@@ -281,16 +359,15 @@ contract Rollup is ReentrancyGuard {
                 || h.timestamp > block.timestamp + TIMESTAMP_FUTURE_WINDOW
         ) revert TimestampOutOfWindow();
 
-        uint256[] memory ops = _scan(publicData);
         uint64 head = committedQueueHead;
         StoredBatch memory b;
         b.batchNumber = n;
         b.timestamp = h.timestamp;
         b.oldStateRoot = h.oldStateRoot;
         b.newStateRoot = h.newStateRoot;
-        b.publicDataHash = keccak256(publicData);
+        b.publicDataHash = dataHash;
         b.firstPriorityOp = head;
-        (head, b.depositTotal, b.withdrawals) = _processL1Ops(publicData, ops, head);
+        (head, b.depositTotal, b.withdrawals) = _processL1Ops(records, ops, head);
         b.priorityOpCount = head - b.firstPriorityOp;
 
         bytes32 commitment = keccak256(abi.encode(b));

@@ -116,6 +116,22 @@ pub fn stored_batch(
     })
 }
 
+/// The stored batch `Rollup.commitBatchBlobs` derives: as [`stored_batch`] over the calldata
+/// `l1_records`, with the blob batch's public-data hash
+/// ([`crate::blob::blob_da_hash`]) in place of `keccak256(public data)`.
+pub fn stored_blob_batch(
+    header: &Rollup::BatchHeader,
+    l1_records: &[u8],
+    pubdata_commitment: B256,
+    openings: &[crate::blob::BlobOpening],
+    first_priority_op: u64,
+    owner: impl Fn(u32) -> Option<Address>,
+) -> Result<Rollup::StoredBatch, EncodingError> {
+    let mut b = stored_batch(header, l1_records, first_priority_op, owner)?;
+    b.publicDataHash = crate::blob::blob_da_hash(l1_records, pubdata_commitment, openings);
+    Ok(b)
+}
+
 /// An account leaf in `Rollup.AccountLeaf` form.
 pub fn account_leaf(id: u32, a: &Account, orders_root: &Digest) -> Rollup::AccountLeaf {
     Rollup::AccountLeaf {

@@ -1,6 +1,8 @@
 //! Rust side of proofbook's L1 contracts (Solidity sources and the Foundry project live
 //! beside this crate in `contracts/`; docs/contracts.md describes both).
 //!
+//! - [`blob`]: EIP-4844 blobs for a batch's public data, their KZG openings at the
+//!   contract's challenge point, and the blob batch's public-data hash;
 //! - [`bindings`]: alloy `sol!` bindings over the committed Foundry artifacts
 //!   (`contracts/artifacts/*.json`, kept current by `scripts/build-contracts.sh`);
 //! - [`deploy`]: deploys the system (token, Poseidon, verifier, rollup) to any Ethereum
@@ -13,6 +15,7 @@
 
 pub mod anvil;
 pub mod bindings;
+pub mod blob;
 pub mod deploy;
 pub mod encoding;
 pub mod evm;

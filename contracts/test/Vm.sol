@@ -40,6 +40,7 @@ interface Vm {
     function assertEq(bytes calldata left, bytes calldata right, string calldata err) external pure;
     function assertGe(uint256 left, uint256 right, string calldata err) external pure;
     function assertLe(uint256 left, uint256 right, string calldata err) external pure;
+    function blobhashes(bytes32[] calldata hashes) external;
     function snapshotGasLastCall(string calldata name) external returns (uint256 gasUsed);
     function pauseGasMetering() external;
     function resumeGasMetering() external;

@@ -156,3 +156,106 @@ async fn deposit_verify_withdraw_then_exodus_exit_on_anvil() -> anyhow::Result<(
     let _ = Address::ZERO;
     Ok(())
 }
+
+/// A blob batch on anvil: a real EIP-4844 transaction carries the batch's 150 KB of public
+/// data in two blobs; `commitBatchBlobs` checks their KZG openings with the point-evaluation
+/// precompile; the batch verifies with a real Groth16 proof of its statement and credits the
+/// withdrawal. Prints the receipt's gas and blob gas (docs/GAS.md).
+#[tokio::test(flavor = "multi_thread")]
+async fn blob_batch_commits_and_verifies_on_anvil() -> anyhow::Result<()> {
+    use proofbook_circuits::pubdata::encode_batch;
+    use proofbook_circuits::pubdata_commit::pubdata_commitment;
+    use proofbook_contracts::blob;
+    use proofbook_contracts::encoding::{digest_b256, stored_blob_batch};
+
+    let node = anvil::spawn()?;
+    let connect = |i: usize| {
+        ProviderBuilder::new()
+            .wallet(EthereumWallet::from(PrivateKeySigner::from(node.keys()[i].clone())))
+            .connect_http(node.endpoint_url())
+    };
+    let (operator, alice) = (connect(0), connect(1));
+    let (op_addr, alice_addr) = (node.addresses()[0], node.addresses()[1]);
+    let d = deploy(
+        &operator,
+        op_addr,
+        DeployParams {
+            usdc: None,
+            verifier: None,
+            operator: op_addr,
+            insurance_owner: op_addr,
+            genesis: GenesisRoot::Fixed(B256::repeat_byte(0x01)),
+            priority_deadline: DEADLINE,
+        },
+    )
+    .await?;
+
+    let ops = vectors::blob_vector_ops(alice_addr);
+    let PubOp::Deposit(dep) = &ops[0] else { unreachable!("the vector starts with a deposit") };
+    let usdc_a = TestUSDC::new(d.usdc, &alice);
+    usdc_a.mint(alice_addr, U256::from(dep.amount)).send().await?.get_receipt().await?;
+    usdc_a.approve(d.rollup, U256::MAX).send().await?.get_receipt().await?;
+    let rollup_a = Rollup::new(d.rollup, &alice);
+    assert!(rollup_a.deposit(dep.pubkey, dep.amount).send().await?.get_receipt().await?.status());
+
+    let public_data = encode_batch(&ops);
+    let commitment = digest_b256(&pubdata_commitment(&ops));
+    let openings = blob::open_blobs(&public_data, commitment)?;
+    let l1 = blob::l1_records(&ops);
+    let rollup_o = Rollup::new(d.rollup, &operator);
+    let now = operator
+        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+        .await?
+        .expect("a block")
+        .header
+        .timestamp;
+    let header = Rollup::BatchHeader {
+        batchNumber: 1,
+        timestamp: now,
+        prevCommitment: rollup_o.batchCommitments(0).call().await?,
+        oldStateRoot: d.genesis_root,
+        newStateRoot: B256::repeat_byte(0x02),
+    };
+    let sol_openings: Vec<_> = openings.iter().map(blob::BlobOpening::to_sol).collect();
+
+    // Without the blobs in the transaction the commit has nothing to open.
+    assert!(
+        rollup_o
+            .commitBatchBlobs(header.clone(), l1.clone().into(), commitment, sol_openings.clone())
+            .call()
+            .await
+            .is_err(),
+        "a commit without its blobs reverts"
+    );
+    let r = rollup_o
+        .commitBatchBlobs(header.clone(), l1.clone().into(), commitment, sol_openings)
+        .sidecar(blob::sidecar(&openings)?)
+        .send()
+        .await?
+        .get_receipt()
+        .await?;
+    assert!(r.status());
+    let trades = vectors::BLOB_VECTOR_TRADES;
+    println!(
+        "commitBatchBlobs ({} blobs, {} B public data, {trades} trades): {} gas, {} blob gas; {:.1} gas per trade",
+        openings.len(),
+        public_data.len(),
+        r.gas_used,
+        r.blob_gas_used.unwrap_or_default(),
+        r.gas_used as f64 / f64::from(trades),
+    );
+    assert_eq!(r.blob_gas_used, Some(openings.len() as u64 * 131_072));
+
+    let batch = stored_blob_batch(&header, &l1, commitment, &openings, 0, |_| None)?;
+    let keys = groth16::insecure_dev_setup(groth16::DEV_SETUP_SEED)?;
+    let proof = groth16::encode_proof(&groth16::prove_trivial(
+        &keys,
+        digest_scalar(batch_statement(&batch)),
+        3,
+    )?);
+    let r = rollup_o.verifyBatch(batch, proof.into()).send().await?.get_receipt().await?;
+    assert!(r.status());
+    println!("verifyBatch (blob batch): {} gas", r.gas_used);
+    assert_eq!(rollup_o.withdrawable(alice_addr).call().await?, U256::from(1000));
+    Ok(())
+}

@@ -29,6 +29,10 @@ fn generated_files_are_current() -> anyhow::Result<()> {
         "test/vectors/groth16.json",
         &(serde_json::to_string_pretty(&vectors::groth16_vectors(&keys)?)? + "\n"),
     );
+    check(
+        "test/vectors/blob.json",
+        &(serde_json::to_string_pretty(&vectors::blob_vectors()?)? + "\n"),
+    );
     Ok(())
 }
 

@@ -26,5 +26,9 @@ fn main() -> anyhow::Result<()> {
         "test/vectors/groth16.json",
         serde_json::to_string_pretty(&vectors::groth16_vectors(&keys)?)? + "\n",
     )?;
+    write(
+        "test/vectors/blob.json",
+        serde_json::to_string_pretty(&vectors::blob_vectors()?)? + "\n",
+    )?;
     Ok(())
 }
