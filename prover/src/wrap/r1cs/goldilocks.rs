@@ -244,6 +244,37 @@ impl GoldilocksExtVar {
         })
     }
 
+    /// `0`.
+    pub fn zero() -> Self {
+        Self::constant(F2::ZERO)
+    }
+
+    /// `1`.
+    pub fn one() -> Self {
+        Self::constant(F2::ONE)
+    }
+
+    /// A base-field element embedded as `x + 0·X` (no constraint).
+    pub fn from_base(x: &GoldilocksVar) -> Self {
+        Self { c: [x.clone(), GoldilocksVar::constant(F::ZERO)] }
+    }
+
+    /// Product by an extension constant `k0 + k1·X`: `(a0 k0 + 7 a1 k1) + (a0 k1 + a1 k0)·X`
+    /// (no constraint).
+    pub fn mul_const_ext(&self, k: F2) -> Result<Self, SynthesisError> {
+        let [k0, k1] = <F2 as FieldExtension<2>>::to_basefield_array(&k);
+        if k1 == F::ZERO {
+            return self.mul_const(k0);
+        }
+        let w_k1 = k1 * F::from_canonical_u64(EXT_W);
+        Ok(Self {
+            c: [
+                self.c[0].mul_const(k0)?.add(&self.c[1].mul_const(w_k1)?)?,
+                self.c[0].mul_const(k1)?.add(&self.c[1].mul_const(k0)?)?,
+            ],
+        })
+    }
+
     /// Product by a base-field constant (no constraint).
     pub fn mul_const(&self, k: F) -> Result<Self, SynthesisError> {
         Ok(Self { c: [self.c[0].mul_const(k)?, self.c[1].mul_const(k)?] })
