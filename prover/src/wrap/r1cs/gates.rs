@@ -415,8 +415,9 @@ pub fn eval_coset_interpolation(
 fn sbox(x: &GoldilocksExtVar) -> R<GoldilocksExtVar> {
     let x = x.reduce()?;
     let x2 = x.mul(&x)?.reduce()?;
-    let x3 = x2.mul(&x)?.reduce()?;
-    let x4 = x2.mul(&x2)?.reduce()?;
+    let x3 = x2.mul(&x)?;
+    let x4 = x2.mul(&x2)?;
+    // `mul` reduces x3 (≈ 132 bits) first: 132 + 132 would exceed MAX_BITS.
     x3.mul(&x4)
 }
 

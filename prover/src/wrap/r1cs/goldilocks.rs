@@ -158,14 +158,13 @@ impl GoldilocksVar {
         Ok(Self { value: &a.value * &b.value, bits: a.bits + b.bits, canonical: false })
     }
 
-    /// `self · c` for a constant (no constraint).
+    /// `self · c` for a constant (no constraint). The width grows by the bit length of the
+    /// canonical `c` (3 bits for the extension's `W = 7`, not 64).
     pub fn mul_const(&self, c: F) -> Result<Self, SynthesisError> {
-        let a = self.reduce_if_over(MAX_BITS - 64)?;
-        Ok(Self {
-            value: &a.value * Fr::from(c.to_canonical_u64()),
-            bits: a.bits + 64,
-            canonical: false,
-        })
+        let c = c.to_canonical_u64();
+        let c_bits = u64::BITS - c.leading_zeros();
+        let a = self.reduce_if_over(MAX_BITS - c_bits)?;
+        Ok(Self { value: &a.value * Fr::from(c), bits: a.bits + c_bits, canonical: false })
     }
 
     /// Enforces `self ≡ other (mod p)`: the difference (made non-negative) is `q·p` with

@@ -74,7 +74,8 @@ pub fn evaluate_gate_constraints(
             });
         }
         for (o, c) in out.iter_mut().zip(cs) {
-            o.push(filter.mul(&c.reduce()?)?);
+            // `mul` reduces `c` only when filter·c could exceed MAX_BITS.
+            o.push(filter.mul(&c)?);
         }
     }
     out.into_iter().map(|terms| Ok(sum(terms)?.reduce()?)).collect()
@@ -131,7 +132,7 @@ pub fn eval_l_0(
 fn product(xs: &[GoldilocksExtVar]) -> R<GoldilocksExtVar> {
     let mut acc = xs[0].reduce()?;
     for x in &xs[1..] {
-        acc = acc.mul(&x.reduce()?)?.reduce()?;
+        acc = acc.mul(x)?.reduce()?;
     }
     Ok(acc)
 }
@@ -210,17 +211,18 @@ pub fn eval_vanishing_poly(
     let mut z_1_terms = Vec::with_capacity(nc);
     let mut pp_terms = Vec::new();
     let s_ids: Vec<GoldilocksExtVar> =
-        (0..routed).map(|j| zeta.mul_const(common.k_is[j])).collect::<R<_>>()?;
+        (0..routed).map(|j| zeta.mul_const(common.k_is[j])?.reduce()).collect::<R<_>>()?;
     for i in 0..nc {
         z_1_terms.push(l_0.mul(&openings.plonk_zs[i].sub(&GoldilocksExtVar::one())?)?);
         let beta = &ch.plonk_betas[i];
         let gamma = GoldilocksExtVar::from_base(&ch.plonk_gammas[i]);
         let mut nums = Vec::with_capacity(routed);
         let mut dens = Vec::with_capacity(routed);
-        for j in 0..routed {
-            let w = &openings.wires[j];
-            nums.push(w.add(&s_ids[j].reduce()?.scale(beta)?)?.add(&gamma)?);
-            dens.push(w.add(&openings.plonk_sigmas[j].scale(beta)?)?.add(&gamma)?);
+        for ((w, s_id), sigma) in
+            openings.wires[..routed].iter().zip(&s_ids).zip(&openings.plonk_sigmas)
+        {
+            nums.push(w.add(&s_id.scale(beta)?)?.add(&gamma)?);
+            dens.push(w.add(&sigma.scale(beta)?)?.add(&gamma)?);
         }
         pp_terms.extend(check_partial_products(
             &nums,
