@@ -35,7 +35,7 @@ use plonky2::hash::poseidon::{
     Poseidon, ALL_ROUND_CONSTANTS, HALF_N_FULL_ROUNDS, N_PARTIAL_ROUNDS, SPONGE_WIDTH,
 };
 
-use super::goldilocks::{GoldilocksExtVar, GoldilocksVar, EXT_W, MAX_BITS};
+use super::goldilocks::{GoldilocksExtVar, GoldilocksVar, EXT_MUL_SLACK, EXT_W, MAX_BITS};
 use crate::wrap::final_layer::{D, F};
 use crate::wrap::WrapError;
 
@@ -97,20 +97,45 @@ impl ExtAlgebraVar {
         Ok(Self { c: [self.c[0].sub(&o.c[0])?, self.c[1].sub(&o.c[1])?] })
     }
 
-    /// Product `(a0 b0 + 7 a1 b1) + (a0 b1 + a1 b0)·Y` (4 extension products).
+    fn max_bits(&self) -> u32 {
+        self.c[0].max_bits().max(self.c[1].max_bits())
+    }
+
+    fn reduce(&self) -> R<Self> {
+        Ok(Self { c: [self.c[0].reduce()?, self.c[1].reduce()?] })
+    }
+
+    /// Product `(a0 b0 + 7 a1 b1) + (a0 b1 + a1 b0)·Y` (4 extension products). Each coordinate
+    /// enters two products: an operand too wide is reduced once here.
     pub fn mul(&self, o: &Self) -> R<Self> {
-        let a0b0 = self.c[0].mul(&o.c[0])?;
-        let a1b1 = self.c[1].mul(&o.c[1])?;
-        let a0b1 = self.c[0].mul(&o.c[1])?;
-        let a1b0 = self.c[1].mul(&o.c[0])?;
+        let (mut a, mut b) = (self.clone(), o.clone());
+        if a.max_bits() + b.max_bits() + 2 * EXT_MUL_SLACK > MAX_BITS {
+            a = a.reduce()?;
+        }
+        if a.max_bits() + b.max_bits() + 2 * EXT_MUL_SLACK > MAX_BITS {
+            b = b.reduce()?;
+        }
+        let a0b0 = a.c[0].mul(&b.c[0])?;
+        let a1b1 = a.c[1].mul(&b.c[1])?;
+        let a0b1 = a.c[0].mul(&b.c[1])?;
+        let a1b0 = a.c[1].mul(&b.c[0])?;
         Ok(Self {
             c: [a0b0.add(&a1b1.mul_const(F::from_canonical_u64(EXT_W))?)?, a0b1.add(&a1b0)?],
         })
     }
 
-    /// Product by an `F_p²` element (2 extension products).
+    /// Product by an `F_p²` element (2 extension products; a too wide `s` is reduced once).
     pub fn scalar_mul(&self, s: &GoldilocksExtVar) -> R<Self> {
-        Ok(Self { c: [self.c[0].mul(s)?, self.c[1].mul(s)?] })
+        let mut a = self.clone();
+        if a.max_bits() + s.max_bits() + EXT_MUL_SLACK > MAX_BITS {
+            a = a.reduce()?;
+        }
+        let s = if a.max_bits() + s.max_bits() + EXT_MUL_SLACK > MAX_BITS {
+            s.reduce()?
+        } else {
+            s.clone()
+        };
+        Ok(Self { c: [a.c[0].mul(&s)?, a.c[1].mul(&s)?] })
     }
 
     /// Product by a base-field constant (no constraint).
@@ -417,7 +442,7 @@ fn sbox(x: &GoldilocksExtVar) -> R<GoldilocksExtVar> {
     let x2 = x.mul(&x)?.reduce()?;
     let x3 = x2.mul(&x)?;
     let x4 = x2.mul(&x2)?;
-    // `mul` reduces x3 (≈ 132 bits) first: 132 + 132 would exceed MAX_BITS.
+    // `mul` reduces x3 (≈ 132 bits) once: 132 + 132 would exceed MAX_BITS.
     x3.mul(&x4)
 }
 
