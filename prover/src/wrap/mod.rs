@@ -7,6 +7,7 @@
 //! * [`final_layer`]: the final plonky2 layer.
 //! * [`r1cs`]: R1CS gadgets (arkworks) for the Groth16 verifier of the final layer.
 //! * [`sample`]: a small recursion-shape proof for tests and benches.
+//! * [`vanishing`]: the vanishing/quotient check at `ζ` (native twin of the R1CS one).
 //!
 //! docs/wrap.md explains the choices and the security arithmetic.
 
@@ -16,6 +17,7 @@ pub mod fri;
 pub mod poseidon_bn254;
 pub mod r1cs;
 pub mod sample;
+pub mod vanishing;
 
 /// Failures of the wrap pipeline.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +55,18 @@ pub enum WrapError {
     Unsupported {
         /// The feature (lookup arguments, salted leaves, a gate type, ...).
         feature: &'static str,
+    },
+    /// The R1CS verifier has no twin for this gate type of the final layer.
+    #[error("the R1CS verifier does not support the gate {id}")]
+    UnsupportedGate {
+        /// The gate's plonky2 id.
+        id: String,
+    },
+    /// The vanishing polynomial at `ζ` differs from `Z_H(ζ)·quotient(ζ)`.
+    #[error("vanishing check at zeta fails for challenge {challenge}")]
+    VanishingCheck {
+        /// The repetition whose check fails.
+        challenge: usize,
     },
     /// Building the R1CS system failed (not an unsatisfied constraint: a missing assignment or
     /// an arkworks error).

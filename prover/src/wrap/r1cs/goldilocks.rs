@@ -30,6 +30,9 @@ pub const P: u64 = 0xFFFF_FFFF_0000_0001;
 pub const MAX_BITS: u32 = 250;
 /// `W` of the quadratic extension: `X^2 = 7`.
 pub const EXT_W: u64 = 7;
+/// Bits an extension product adds beyond `a.bits + b.bits`: 3 for the factor 7, 1 for the sum,
+/// 1 so that the sum stays below `add`'s reduction threshold.
+pub const EXT_MUL_SLACK: u32 = 5;
 
 /// `2^k · p` as an `Fr` constant (`k ≤ 186`): a multiple of `p` at least `2^(k+63)`.
 fn p_times_pow2(k: u32) -> Fr {
@@ -158,14 +161,13 @@ impl GoldilocksVar {
         Ok(Self { value: &a.value * &b.value, bits: a.bits + b.bits, canonical: false })
     }
 
-    /// `self · c` for a constant (no constraint).
+    /// `self · c` for a constant (no constraint). The width grows by the bit length of the
+    /// canonical `c` (3 bits for the extension's `W = 7`, not 64).
     pub fn mul_const(&self, c: F) -> Result<Self, SynthesisError> {
-        let a = self.reduce_if_over(MAX_BITS - 64)?;
-        Ok(Self {
-            value: &a.value * Fr::from(c.to_canonical_u64()),
-            bits: a.bits + 64,
-            canonical: false,
-        })
+        let c = c.to_canonical_u64();
+        let c_bits = u64::BITS - c.leading_zeros();
+        let a = self.reduce_if_over(MAX_BITS - c_bits)?;
+        Ok(Self { value: &a.value * Fr::from(c), bits: a.bits + c_bits, canonical: false })
     }
 
     /// Enforces `self ≡ other (mod p)`: the difference (made non-negative) is `q·p` with
@@ -233,14 +235,59 @@ impl GoldilocksExtVar {
         Ok(Self { c: [self.c[0].sub(&o.c[0])?, self.c[1].sub(&o.c[1])?] })
     }
 
-    /// Product: `(a0 b0 + 7 a1 b1) + (a0 b1 + a1 b0) X` (4 constraints).
+    /// The wider coordinate's bit width.
+    pub fn max_bits(&self) -> u32 {
+        self.c[0].bits.max(self.c[1].bits)
+    }
+
+    /// Product: `(a0 b0 + 7 a1 b1) + (a0 b1 + a1 b0) X` (4 constraints). Each coordinate enters
+    /// two products, so an operand too wide for them is reduced once here (not once per
+    /// product); `EXT_MUL_SLACK` keeps `a0 b0 + 7 a1 b1` within `MAX_BITS`.
     pub fn mul(&self, o: &Self) -> Result<Self, SynthesisError> {
-        let a0b0 = self.c[0].mul(&o.c[0])?;
-        let a1b1 = self.c[1].mul(&o.c[1])?;
-        let a0b1 = self.c[0].mul(&o.c[1])?;
-        let a1b0 = self.c[1].mul(&o.c[0])?;
+        let (mut a, mut b) = (self.clone(), o.clone());
+        if a.max_bits() + b.max_bits() + EXT_MUL_SLACK > MAX_BITS {
+            a = a.reduce()?;
+        }
+        if a.max_bits() + b.max_bits() + EXT_MUL_SLACK > MAX_BITS {
+            b = b.reduce()?;
+        }
+        let a0b0 = a.c[0].mul(&b.c[0])?;
+        let a1b1 = a.c[1].mul(&b.c[1])?;
+        let a0b1 = a.c[0].mul(&b.c[1])?;
+        let a1b0 = a.c[1].mul(&b.c[0])?;
         Ok(Self {
             c: [a0b0.add(&a1b1.mul_const(F::from_canonical_u64(EXT_W))?)?, a0b1.add(&a1b0)?],
+        })
+    }
+
+    /// `0`.
+    pub fn zero() -> Self {
+        Self::constant(F2::ZERO)
+    }
+
+    /// `1`.
+    pub fn one() -> Self {
+        Self::constant(F2::ONE)
+    }
+
+    /// A base-field element embedded as `x + 0·X` (no constraint).
+    pub fn from_base(x: &GoldilocksVar) -> Self {
+        Self { c: [x.clone(), GoldilocksVar::constant(F::ZERO)] }
+    }
+
+    /// Product by an extension constant `k0 + k1·X`: `(a0 k0 + 7 a1 k1) + (a0 k1 + a1 k0)·X`
+    /// (no constraint).
+    pub fn mul_const_ext(&self, k: F2) -> Result<Self, SynthesisError> {
+        let [k0, k1] = <F2 as FieldExtension<2>>::to_basefield_array(&k);
+        if k1 == F::ZERO {
+            return self.mul_const(k0);
+        }
+        let w_k1 = k1 * F::from_canonical_u64(EXT_W);
+        Ok(Self {
+            c: [
+                self.c[0].mul_const(k0)?.add(&self.c[1].mul_const(w_k1)?)?,
+                self.c[0].mul_const(k1)?.add(&self.c[1].mul_const(k0)?)?,
+            ],
         })
     }
 
@@ -249,9 +296,14 @@ impl GoldilocksExtVar {
         Ok(Self { c: [self.c[0].mul_const(k)?, self.c[1].mul_const(k)?] })
     }
 
-    /// Product by a base-field element (2 constraints).
+    /// Product by a base-field element (2 constraints; a too wide `s` is reduced once).
     pub fn scale(&self, s: &GoldilocksVar) -> Result<Self, SynthesisError> {
-        Ok(Self { c: [self.c[0].mul(s)?, self.c[1].mul(s)?] })
+        let mut a = self.clone();
+        if a.max_bits() + s.bits > MAX_BITS {
+            a = a.reduce()?;
+        }
+        let s = if a.max_bits() + s.bits > MAX_BITS { s.reduce()? } else { s.clone() };
+        Ok(Self { c: [a.c[0].mul(&s)?, a.c[1].mul(&s)?] })
     }
 
     /// Both coordinates reduced to canonical form.

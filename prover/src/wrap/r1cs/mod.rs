@@ -5,6 +5,7 @@
 pub mod challenger;
 pub mod fri;
 pub mod fri_verifier;
+pub mod gates;
 pub mod goldilocks;
 pub mod merkle;
 pub mod poseidon;
@@ -12,4 +13,5 @@ pub mod poseidon_goldilocks;
 pub mod proof;
 pub mod statement;
 pub mod transcript;
+pub mod vanishing;
 pub mod verifier;

@@ -1,21 +1,22 @@
-//! The R1CS verifier of a final-layer proof, as far as it exists: allocation of the proof, the
-//! public-input hash, the Fiat–Shamir transcript, the proof-of-work check and the whole FRI
-//! verification (Merkle paths of all oracles, combination, folding, final polynomial), and the
-//! statement packed into Groth16 public inputs.
-//!
-//! Not yet here (docs/wrap.md): the gate constraints and permutation argument at `zeta` with the
-//! quotient check `vanishing(ζ) = Z_H(ζ)·quotient(ζ)`. Until then a satisfied system shows that the openings are those of the
-//! committed polynomials, not that they satisfy the circuit's constraints.
+//! The R1CS verifier of a final-layer proof: allocation of the proof, the public-input hash, the
+//! Fiat–Shamir transcript, the proof-of-work check and the whole FRI verification (Merkle paths
+//! of all oracles, combination, folding, final polynomial) in [`verify_transcript_and_fri`];
+//! [`verify_final_proof`] adds the vanishing/quotient check at `ζ` (gate constraints with their
+//! selector filters, permutation argument, `vanishing(ζ) = Z_H(ζ)·quotient(ζ)`,
+//! [`super::vanishing`]), so that a satisfied system also proves that the openings satisfy the
+//! final layer's circuit. The statement is packed into Groth16 public inputs.
 
 use ark_bn254::Fr;
 use ark_r1cs_std::fields::fp::FpVar;
 use ark_relations::gr1cs::ConstraintSystemRef;
 
 use super::fri_verifier::{verify_fri_proof, FriConstraintCounts};
+use super::goldilocks::GoldilocksVar;
 use super::poseidon_goldilocks;
 use super::proof::FinalProofVar;
 use super::statement::pack_statement;
 use super::transcript::{get_challenges_with_pi_hash, ProofChallengesVar};
+use super::vanishing::check_vanishing;
 use crate::wrap::final_layer::{FinalProof, FinalVerifierData};
 use crate::wrap::WrapError;
 
@@ -32,6 +33,8 @@ pub struct VerifierConstraintCounts {
     pub fri: FriConstraintCounts,
     /// Packing the public inputs into Groth16 inputs.
     pub statement: usize,
+    /// The vanishing/quotient check at `ζ` (0 from [`verify_transcript_and_fri`]).
+    pub vanishing: usize,
 }
 
 impl VerifierConstraintCounts {
@@ -42,6 +45,7 @@ impl VerifierConstraintCounts {
             + self.transcript
             + self.fri.total()
             + self.statement
+            + self.vanishing
     }
 }
 
@@ -52,6 +56,8 @@ pub struct VerifiedParts {
     pub proof: FinalProofVar,
     /// The replayed challenges.
     pub challenges: ProofChallengesVar,
+    /// The public-input hash (canonical), read by the `PublicInputGate` constraints.
+    pub public_inputs_hash: [GoldilocksVar; 4],
     /// The Groth16 public inputs (the packed statement, [`super::statement`]).
     pub statement: Vec<FpVar<Fr>>,
     /// Constraint counts per part.
@@ -93,5 +99,33 @@ pub fn verify_transcript_and_fri(
     let before = cs.num_constraints();
     let statement = pack_statement(cs.clone(), &proof_var.public_inputs)?;
     counts.statement = cs.num_constraints() - before;
-    Ok(VerifiedParts { proof: proof_var, challenges, statement, counts })
+    Ok(VerifiedParts {
+        proof: proof_var,
+        challenges,
+        public_inputs_hash: pi_hash,
+        statement,
+        counts,
+    })
+}
+
+/// The whole R1CS verifier of a final-layer proof: [`verify_transcript_and_fri`], then the
+/// vanishing/quotient check at `ζ` on the allocated openings with the replayed challenges
+/// ([`check_vanishing`]). Every gate type of the final layer must have an R1CS twin
+/// ([`super::gates`]), else [`WrapError::UnsupportedGate`].
+pub fn verify_final_proof(
+    cs: ConstraintSystemRef<Fr>,
+    proof: &FinalProof,
+    verifier: &FinalVerifierData,
+) -> Result<VerifiedParts, WrapError> {
+    let mut parts = verify_transcript_and_fri(cs.clone(), proof, verifier)?;
+    let before = cs.num_constraints();
+    check_vanishing(
+        &cs,
+        &verifier.common,
+        &parts.proof.openings,
+        &parts.public_inputs_hash,
+        &parts.challenges,
+    )?;
+    parts.counts.vanishing = cs.num_constraints() - before;
+    Ok(parts)
 }
