@@ -23,9 +23,9 @@
 
 use std::sync::{Arc, Mutex};
 
+use plonky2::iop::target::BoolTarget;
 use plonky2::iop::witness::{PartialWitness, WitnessWrite};
 use plonky2::plonk::circuit_builder::CircuitBuilder;
-use plonky2::iop::target::BoolTarget;
 use plonky2::plonk::circuit_data::{
     CircuitData, CommonCircuitData, VerifierCircuitTarget, VerifierOnlyCircuitData,
 };
@@ -33,10 +33,10 @@ use plonky2::plonk::proof::{ProofWithPublicInputs, ProofWithPublicInputsTarget};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::circuit::chunk::ChunkKind;
 use crate::circuit::chunk::PublicInputTargets;
 use crate::circuit::reads::MarketLeaves;
 use crate::circuit::slot::SlotWitness;
-use crate::circuit::chunk::ChunkKind;
 use crate::circuit::{ChunkCircuit, ChunkPublicInputs, ChunkWitness, CircuitError, StateRoots, C};
 use crate::commit::TxWitness;
 use crate::config::NamedConfig;
@@ -194,7 +194,9 @@ fn select_verifier(
     x: &VerifierCircuitTarget,
     y: &VerifierCircuitTarget,
 ) -> VerifierCircuitTarget {
-    let sel = |b: &mut CircuitBuilder<F, D>, p: &plonky2::hash::hash_types::HashOutTarget, q: &plonky2::hash::hash_types::HashOutTarget| {
+    let sel = |b: &mut CircuitBuilder<F, D>,
+               p: &plonky2::hash::hash_types::HashOutTarget,
+               q: &plonky2::hash::hash_types::HashOutTarget| {
         plonky2::hash::hash_types::HashOutTarget {
             elements: core::array::from_fn(|i| b.select(cond, p.elements[i], q.elements[i])),
         }

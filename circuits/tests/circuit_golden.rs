@@ -16,10 +16,9 @@ const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/circuit_
 
 fn digests() -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    for (config, k, kt) in [
-        (NamedConfig::FastTest, 2, 1),
-        (NamedConfig::Production, PRODUCTION_K, PRODUCTION_TRADE_K),
-    ] {
+    for (config, k, kt) in
+        [(NamedConfig::FastTest, 2, 1), (NamedConfig::Production, PRODUCTION_K, PRODUCTION_TRADE_K)]
+    {
         let p = BatchProver::new(config, k, kt);
         let name = config.name();
         out.insert(

@@ -15,6 +15,7 @@ use std::sync::OnceLock;
 
 use circuit_support::BATCH;
 use common::{Fixture, BTC, CALL, MAKER, SMALL, T0, TAKER};
+use plonky2::field::types::Field;
 use proofbook_circuits::aggregate::BatchWitness;
 use proofbook_circuits::circuit::chunk::ChunkPublicInputs;
 use proofbook_circuits::circuit::slot::SlotWitness;
@@ -28,7 +29,6 @@ use proofbook_circuits::pubdata::PubOp;
 use proofbook_circuits::risk::Markets;
 use proofbook_circuits::state::{LeafWrite, Market, State, TxWrites};
 use proofbook_circuits::tx::{apply, Trade, Tx};
-use plonky2::field::types::Field;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PtConfig, TestRunner};
 
@@ -261,21 +261,25 @@ fn a_short_call_trade_proves_the_native_statement() {
 fn random_trades_agree_with_native() {
     let mut runner = TestRunner::new(PtConfig { cases: 3, ..PtConfig::default() });
     runner
-        .run(&(1u64..40, 0u32..20, 0u32..=500, 0u32..=500, any::<bool>()), |(size, ticks, mf, tf, taker_buys)| {
-            let mut f = Fixture::new();
-            let price = P - 10 * TICK + ticks * TICK;
-            let (ms, ts) = if taker_buys { (Side::Sell, Side::Buy) } else { (Side::Buy, Side::Sell) };
-            let tx = Tx::Trade(Trade {
-                maker: f.sign(f.order(MAKER, ms, price, size, 3)),
-                taker: f.sign(f.order(TAKER, ts, price, size + 5, 4)),
-                size,
-                maker_fee_ppm: mf,
-                taker_fee_ppm: tf,
-            });
-            let n = native(&mut f, &[tx]);
-            assert_batch_proves(&n, &f);
-            Ok(())
-        })
+        .run(
+            &(1u64..40, 0u32..20, 0u32..=500, 0u32..=500, any::<bool>()),
+            |(size, ticks, mf, tf, taker_buys)| {
+                let mut f = Fixture::new();
+                let price = P - 10 * TICK + ticks * TICK;
+                let (ms, ts) =
+                    if taker_buys { (Side::Sell, Side::Buy) } else { (Side::Buy, Side::Sell) };
+                let tx = Tx::Trade(Trade {
+                    maker: f.sign(f.order(MAKER, ms, price, size, 3)),
+                    taker: f.sign(f.order(TAKER, ts, price, size + 5, 4)),
+                    size,
+                    maker_fee_ppm: mf,
+                    taker_fee_ppm: tf,
+                });
+                let n = native(&mut f, &[tx]);
+                assert_batch_proves(&n, &f);
+                Ok(())
+            },
+        )
         .unwrap();
 }
 
@@ -397,12 +401,8 @@ fn a_margin_breach_after_the_trade_is_rejected() {
     // opens 2 000 USDC of notional on about 1 200 of value, a breach (natively
     // `MarginBreach`), and nothing else differs.
     let mut f = Fixture::new();
-    let txs = [trade(
-        &f,
-        f.order(MAKER, Side::Sell, P, 20, 1),
-        f.order(SMALL, Side::Buy, P, 20, 1),
-        20,
-    )];
+    let txs =
+        [trade(&f, f.order(MAKER, Side::Sell, P, 20, 1), f.order(SMALL, Side::Buy, P, 20, 1), 20)];
     let n = native(&mut f, &txs);
     let mut snap = n.before.snapshot();
     for m in &mut snap.markets {
@@ -420,7 +420,7 @@ fn a_margin_breach_after_the_trade_is_rejected() {
             after.open_interest = oi;
         }
     }
-    let mut check = strict.clone();
+    let mut check = strict;
     let e = apply(&mut check, &n.txs[0]).unwrap_err();
     assert!(matches!(e, proofbook_circuits::error::TxError::MarginBreach(SMALL)), "{e}");
     assert_unsatisfied(&n.chunk(), "margin breach");
@@ -564,4 +564,34 @@ fn a_trade_with_the_insurance_account_is_a_typed_error() {
     op_mut(&mut n).maker.account_id = 0;
     trade_mut(&mut n).maker.order.account_id = 0;
     assert_eq!(n.witness().chunks(2, 1).err(), Some(CircuitError::InsuranceTrade));
+}
+
+#[test]
+fn a_mixed_batch_aggregates_through_both_chunk_circuits() {
+    use proofbook_circuits::aggregate::BatchProver;
+    use proofbook_circuits::circuit::chunk::ChunkKind;
+    let mut f = Fixture::new();
+    // A withdrawal (universal chunk), then a trade (trade chunk): one aggregation level
+    // verifying one proof of each chunk circuit.
+    let w = Tx::Withdraw(f.signer(SMALL).withdraw(&f.config, SMALL, 100 * 1_000_000, 0));
+    let txs = [w, simple(&f, 10, 1)];
+    let n = native(&mut f, &txs);
+    let bw = n.witness();
+    let statement = bw.statement().unwrap();
+    let prover = BatchProver::new(NamedConfig::FastTest, 2, 1);
+    let chunks = prover.chunks(&bw).unwrap();
+    let kinds: Vec<ChunkKind> = chunks.iter().map(ChunkWitness::kind).collect();
+    assert_eq!(kinds, [ChunkKind::Universal, ChunkKind::Trade]);
+    let proof = prover.prove_batch(&bw).unwrap();
+    assert_eq!(proof.level, 1);
+    prover.verify_batch(&proof, &statement).unwrap();
+    assert_eq!(statement.new_state_root, f.state.state_root());
+    // The trade chunk's proof claimed as a universal one does not aggregate.
+    let proofs = prover.prove_chunks(&chunks).unwrap();
+    let agg = prover.aggregation_circuit(1);
+    let pw = agg
+        .witness_keyed(&proofs[0], ChunkKind::Universal, &proofs[1], ChunkKind::Universal)
+        .unwrap();
+    let o = prove_outcome(&agg.data, pw);
+    assert!(!o.is_proved(), "{o:?}");
 }

@@ -359,8 +359,7 @@ impl ChunkCircuit {
                 // The config's fee cap is a u32.
                 let max_fee_ppm = config_fields[5];
                 b.check_bits(max_fee_ppm, 32);
-                let tctx =
-                    TradeContext { domain: ctx.domain, max_fee_ppm, now: pis.timestamp };
+                let tctx = TradeContext { domain: ctx.domain, max_fee_ppm, now: pis.timestamp };
                 let mut roots = RunningRoots { accounts, markets, pubdata };
                 for _ in 0..k {
                     let (slot, r) = TradeSlotTargets::build(&mut b, &tctx, roots);

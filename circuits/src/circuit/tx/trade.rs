@@ -68,7 +68,7 @@ use crate::gadgets::range::RangeGadgets;
 use crate::gadgets::signed::SignedGadgets;
 use crate::hash::{fe, fe_signed, tag, HashGadgets, D, F};
 use crate::merkle::{MerkleProof, UpdateProof, UpdateProofTarget};
-use crate::order::{SignedOrder, Side};
+use crate::order::{Side, SignedOrder};
 use crate::order_target::{OrderSlotStep, OrderSlotUpdateTargets};
 use crate::pubdata::{op_type, TradeOp};
 use crate::pubdata_commit::RECORD_WORDS;
@@ -121,17 +121,20 @@ pub struct TradeWitness {
 
 fn account_step(step: &WitnessStep, want: u32) -> Option<AccountStep> {
     match step {
-        WitnessStep::Account { id, before, orders_root_before, after, orders_root_after, proof }
-            if *id == want =>
-        {
-            Some(AccountStep {
-                before: before.clone(),
-                orders_root_before: *orders_root_before,
-                after: after.clone(),
-                orders_root_after: *orders_root_after,
-                proof: proof.clone(),
-            })
-        }
+        WitnessStep::Account {
+            id,
+            before,
+            orders_root_before,
+            after,
+            orders_root_after,
+            proof,
+        } if *id == want => Some(AccountStep {
+            before: before.clone(),
+            orders_root_before: *orders_root_before,
+            after: after.clone(),
+            orders_root_after: *orders_root_after,
+            proof: proof.clone(),
+        }),
         _ => None,
     }
 }
@@ -139,7 +142,12 @@ fn account_step(step: &WitnessStep, want: u32) -> Option<AccountStep> {
 fn slot_step(step: &WitnessStep, want: u32) -> Option<OrderSlotStep> {
     match step {
         WitnessStep::Slot { account, slot, before, after, proof } if *account == want => {
-            Some(OrderSlotStep { slot: *slot, before: *before, after: *after, proof: proof.clone() })
+            Some(OrderSlotStep {
+                slot: *slot,
+                before: *before,
+                after: *after,
+                proof: proof.clone(),
+            })
         }
         _ => None,
     }
@@ -190,9 +198,10 @@ impl TradeWitness {
             w.steps.iter().filter(|s| matches!(s, WitnessStep::Market { .. })).collect();
         let (insurance, market) = match (slots.len(), accounts.len(), markets_w.as_slice()) {
             (2, 2, [m]) => (None, *m),
-            (2, 3, [m]) => {
-                (Some(account_step(accounts[2], INSURANCE_ACCOUNT).ok_or_else(|| shape.clone())?), *m)
-            }
+            (2, 3, [m]) => (
+                Some(account_step(accounts[2], INSURANCE_ACCOUNT).ok_or_else(|| shape.clone())?),
+                *m,
+            ),
             _ => return Err(shape),
         };
         let market = match market {
@@ -286,7 +295,11 @@ impl OrderTarget {
         builder.hash_tagged(tag::ORDER, &e)
     }
 
-    fn set(&self, pw: &mut PartialWitness<F>, o: Option<&crate::order::Order>) -> Result<(), CircuitError> {
+    fn set(
+        &self,
+        pw: &mut PartialWitness<F>,
+        o: Option<&crate::order::Order>,
+    ) -> Result<(), CircuitError> {
         let d = crate::order::Order {
             account_id: 0,
             market_id: 0,
@@ -389,7 +402,11 @@ struct FillContext<'a> {
 impl PartyTargets {
     /// One side's targets and its rules: `check_order`, `settle`, `fill_slot` and this
     /// side of `fill`, reduce-only and `transition_allowed` (module docs).
-    fn build(builder: &mut CircuitBuilder<F, D>, order: OrderTarget, c: &FillContext<'_>) -> (Self, PartyOut) {
+    fn build(
+        builder: &mut CircuitBuilder<F, D>,
+        order: OrderTarget,
+        c: &FillContext<'_>,
+    ) -> (Self, PartyOut) {
         let sel = c.sel;
         let one = builder.one();
         let zero = builder.zero();
@@ -397,11 +414,12 @@ impl PartyTargets {
         let slot = OrderSlotUpdateTargets::new(builder);
         let account = AccountUpdateTargets::new(builder);
         let settled_collateral = builder.add_virtual_target();
-        let settled_positions: [PositionTarget; MAX_POSITIONS] = core::array::from_fn(|_| PositionTarget {
-            market_id: builder.add_virtual_target(),
-            size: builder.add_virtual_target(),
-            funding_snapshot: builder.add_virtual_target(),
-        });
+        let settled_positions: [PositionTarget; MAX_POSITIONS] =
+            core::array::from_fn(|_| PositionTarget {
+                market_id: builder.add_virtual_target(),
+                size: builder.add_virtual_target(),
+                funding_snapshot: builder.add_virtual_target(),
+            });
         let reads = MarketReadTargets::constrain(builder, sel, &account.old, c.markets_root);
         let (o, acct) = (&order, &account);
         let (old, new) = (&acct.old, &acct.new);
@@ -586,15 +604,27 @@ impl PartyTargets {
         let reduce_only = o.flags[1];
         let sel_ro = builder.and(sel, reduce_only);
         builder.connect_if(sel_ro, reduces.target, one);
-        let allowed = builder.transition_allowed(&risk_before, &risk_after, size_before, size_after);
+        let allowed =
+            builder.transition_allowed(&risk_before, &risk_after, size_before, size_after);
         builder.connect_if(sel, allowed.target, one);
 
-        let targets =
-            Self { order, signature, slot: slot.clone(), account, reads, settled_collateral, settled_positions };
+        let targets = Self {
+            order,
+            signature,
+            slot: slot.clone(),
+            account,
+            reads,
+            settled_collateral,
+            settled_positions,
+        };
         (targets, PartyOut { first, slot_index, size_before, size_after })
     }
 
-    fn set(&self, pw: &mut PartialWitness<F>, w: Option<&PartyWitness>) -> Result<(), CircuitError> {
+    fn set(
+        &self,
+        pw: &mut PartialWitness<F>,
+        w: Option<&PartyWitness>,
+    ) -> Result<(), CircuitError> {
         self.order.set(pw, w.map(|w| &w.order.order))?;
         match w.and_then(|w| w.order.signature.as_ref()) {
             Some(sig) => {
@@ -770,7 +800,8 @@ impl TradeSlotTargets {
             domain: &ctx.domain,
             markets_root: roots.markets,
         };
-        let (mctx, tctx) = (fill(record.maker_fee_ppm, &maker_fee), fill(record.taker_fee_ppm, &taker_fee));
+        let (mctx, tctx) =
+            (fill(record.maker_fee_ppm, &maker_fee), fill(record.taker_fee_ppm, &taker_fee));
         let (maker, m_out) = PartyTargets::build(builder, mo, &mctx);
         let (taker, t_out) = PartyTargets::build(builder, ko, &tctx);
         let (mo, ko) = (&maker.order, &taker.order);
@@ -914,7 +945,11 @@ impl TradeSlotTargets {
     }
 
     /// Assigns the slot (`None`: a Noop).
-    pub fn set(&self, pw: &mut PartialWitness<F>, w: Option<&TradeWitness>) -> Result<(), CircuitError> {
+    pub fn set(
+        &self,
+        pw: &mut PartialWitness<F>,
+        w: Option<&TradeWitness>,
+    ) -> Result<(), CircuitError> {
         set_bool(pw, self.sel, w.is_some())?;
         let op = w.map(|w| &w.op);
         set(pw, self.record.size, fe(op.map_or(0, |o| o.size)))?;
@@ -933,7 +968,10 @@ impl TradeSlotTargets {
             None => {
                 self.market.set(pw, None)?;
                 set(pw, self.open_interest_after, fe(0))?;
-                let path = MerkleProof { index: 0, siblings: vec![crate::hash::ZERO_DIGEST; MARKET_TREE_DEPTH] };
+                let path = MerkleProof {
+                    index: 0,
+                    siblings: vec![crate::hash::ZERO_DIGEST; MARKET_TREE_DEPTH],
+                };
                 self.market_update.path.set(pw, &path)
             }
         }
