@@ -71,13 +71,13 @@ fn config_preimage(c: &Config) -> [F; CONFIG_FIELDS] {
 /// Slots per chunk at the production config.
 pub const PRODUCTION_K: usize = 4;
 
-/// Trade slots per trade chunk at the production config. A trade slot costs about 20,700
-/// rows (docs/circuits.md: two Schnorr verifications 8,860, four margin evaluations — each
-/// account before and after — 7,800, two funding settlements 990, sixteen market reads 210,
-/// three account updates, two order-slot updates and a market update about 400, the rest
-/// the fill arithmetic, `transition_allowed` and the record), so one trade slot fills about
-/// two thirds of 2^15, the degree of a universal chunk of [`PRODUCTION_K`] slots: both chunk
-/// circuits share one shape and aggregation verifies either.
+/// Trade slots per trade chunk at the production config. A trade slot costs 19,422 rows
+/// (docs/circuits.md: two Schnorr verifications 8,860, four margin evaluations — each
+/// account before and after — 7,824, two funding settlements 988, two `transition_allowed`
+/// 666, sixteen market reads 208, three account updates 288, two order-slot updates 80,
+/// about 500 for the fill arithmetic, the market update and the record), so one trade slot
+/// fills about 60 % of 2^15, the degree of a universal chunk of [`PRODUCTION_K`] slots, and
+/// two would need 2^16: both chunk circuits share one shape and aggregation verifies either.
 pub const PRODUCTION_TRADE_K: usize = 1;
 
 /// The two chunk circuits: universal slots (every type but Trade) or trade slots (Trade or
