@@ -4,12 +4,12 @@
 //! cargo run --release -p proofbook-circuits --example batch_bench -- --trades N --config production
 //! ```
 //!
-//! The chunk circuit constrains Noop, Deposit, Withdraw, Transfer and CancelOrder so far:
-//! Trade constraints do not exist yet, so the bench cannot prove trades. It says so in its
-//! output and proves, instead, the N deposits a batch of N trades would need (one per
-//! account) followed by N account-signed transactions (withdrawals, transfers and cancels
-//! in turn, each with its Schnorr signature, funding settlement and margin check), so that
-//! the chunk and aggregation figures are real and every slot kind is exercised.
+//! The batch: the deposits the trades need (a market maker and one taker per trade), then N
+//! random valid trades on a perp priced at genesis (random size, price on the tick, side and
+//! fees; every order's first fill, so both signatures are verified). Deposits go to
+//! universal chunks of K slots, trades to trade chunks of `PRODUCTION_TRADE_K` slots; both
+//! chunk circuits share one shape and aggregate into one proof. The first stderr line gives
+//! the rows of each part of a slot (`num_gates` deltas) for docs/circuits.md.
 
 use std::time::Instant;
 
@@ -18,16 +18,19 @@ use anyhow::Context;
 use clap::Parser;
 use plonky2::plonk::circuit_builder::CircuitBuilder;
 use proofbook_circuits::aggregate::{BatchProof, BatchProver, BatchWitness};
-use proofbook_circuits::circuit::chunk::PRODUCTION_K;
+use proofbook_circuits::circuit::chunk::ChunkKind;
+use proofbook_circuits::circuit::chunk::{PRODUCTION_K, PRODUCTION_TRADE_K};
 use proofbook_circuits::circuit::reads::MarketReadTargets;
 use proofbook_circuits::circuit::slot::AccountUpdateTargets;
-use proofbook_circuits::circuit::{ChunkCircuit, StateRoots};
+use proofbook_circuits::circuit::tx::trade::{RunningRoots, TradeContext, TradeSlotTargets};
+use proofbook_circuits::circuit::{ChunkCircuit, ChunkWitness, StateRoots};
 use proofbook_circuits::client::L2Signer;
 use proofbook_circuits::commit::StateTrees;
 use proofbook_circuits::config::NamedConfig;
 use proofbook_circuits::constants::MAX_POSITIONS;
 use proofbook_circuits::ecgfp5::Scalar;
 use proofbook_circuits::hash::{D, F};
+use proofbook_circuits::order::{Order, OrderFlags, Side};
 use proofbook_circuits::order_target::OrderSlotUpdateTargets;
 use proofbook_circuits::pubdata::DepositOp;
 use proofbook_circuits::risk::funding_target::FundingGadgets;
@@ -35,12 +38,12 @@ use proofbook_circuits::risk::margin_target::MarginGadgets;
 use proofbook_circuits::schnorr::circuit::CircuitBuilderSchnorr;
 use proofbook_circuits::schnorr::SecretKey;
 use proofbook_circuits::state::{AccountTarget, Config, Genesis, Market, MarketTarget, State};
-use proofbook_circuits::tx::{apply, Tx};
+use proofbook_circuits::tx::{apply, Trade, Tx};
 
 #[derive(Parser, Debug)]
 #[command(about = "Prove a batch and print rows, timings and proof size")]
 struct Args {
-    /// Trades in the batch (proven as the deposits they need while trades are unconstrained).
+    /// Trades in the batch (proven with the deposits they need).
     #[arg(long, default_value_t = 16)]
     trades: usize,
     /// Named config: fast_test or production.
@@ -57,7 +60,10 @@ fn signer(id: u32) -> anyhow::Result<L2Signer> {
     Ok(L2Signer::new(SecretKey::new(d).map_err(|e| anyhow::anyhow!("{e}"))?))
 }
 
-fn signed_batch(n: usize) -> anyhow::Result<(BatchWitness, State)> {
+fn trade_batch(n: usize) -> anyhow::Result<(BatchWitness, State)> {
+    let mut perp = Market::perp(1, 1).with_tick_size(100);
+    perp.mark_price = 100_000_000;
+    perp.index_price = 100_000_000;
     let genesis = Genesis {
         config: Config {
             oracle_pubkey: [0; 5],
@@ -67,7 +73,7 @@ fn signed_batch(n: usize) -> anyhow::Result<(BatchWitness, State)> {
             chain_id: 31_337,
             rollup: Address::repeat_byte(0x70),
         },
-        markets: vec![Market::perp(1, 1)],
+        markets: vec![perp],
         timestamp: 1_767_225_600,
         insurance_owner: Address::repeat_byte(0x99),
     };
@@ -79,40 +85,62 @@ fn signed_batch(n: usize) -> anyhow::Result<(BatchWitness, State)> {
         config_hash: trees.config_hash(),
     };
     let markets: Vec<Market> = state.markets().cloned().collect();
-    state.begin_batch(genesis.timestamp + 60)?;
+    let now = genesis.timestamp + 60;
+    state.begin_batch(now)?;
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    let mut ops = Vec::with_capacity(n);
-    let mut sources = Vec::with_capacity(n);
-    for i in 0..n {
+    let mut next = move || {
         seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        seed >> 33
+    };
+    let mut ops = Vec::with_capacity(2 * n + 1);
+    let mut sources = Vec::with_capacity(2 * n + 1);
+    // Account 1 makes every market; accounts 2..=n+1 take one trade each.
+    for i in 0..=n {
         let id = u32::try_from(i + 1)?;
         let d = DepositOp {
             account_id: id,
             l1_address: Address::repeat_byte((i % 251) as u8 + 1),
             pubkey: signer(id)?.pubkey(),
-            amount: 1_000_000 + (seed >> 40),
+            amount: if id == 1 { 1_000_000_000_000 } else { 10_000_000_000 + (next() % 1_000_000) },
         };
         let tx = Tx::Deposit(d);
         ops.push(apply(&mut state, &tx).context("native deposit")?.op);
         sources.push(tx);
     }
     let config = genesis.config.clone();
+    let maker_key = signer(1)?;
     for i in 0..n {
-        let id = u32::try_from(i + 1)?;
-        let s = signer(id)?;
-        let tx = match i % 3 {
-            0 => Tx::Withdraw(s.withdraw(&config, id, 1_000 + i as u64, 0)),
-            1 => Tx::Transfer(s.transfer(&config, id, id % u32::try_from(n)? + 1, 500, 0)),
-            _ => Tx::CancelOrder(s.cancel(&config, id, id, 0)),
+        let taker = u32::try_from(i + 2)?;
+        let size = 1 + next() % 50;
+        let price = u32::try_from(100_000_000 - 50_000 + (next() % 1_000) * 100)?;
+        let taker_buys = next() % 2 == 0;
+        let (ms, ts) = if taker_buys { (Side::Sell, Side::Buy) } else { (Side::Buy, Side::Sell) };
+        let order = |account_id, side, price, size, nonce| Order {
+            account_id,
+            market_id: 1,
+            side,
+            price,
+            size,
+            nonce,
+            expiry: now + 3_600,
+            flags: OrderFlags::default(),
+            max_fee_ppm: 1_000,
         };
-        ops.push(apply(&mut state, &tx).context("native signed transaction")?.op);
+        let tx = Tx::Trade(Trade {
+            maker: maker_key.sign_order(&config, order(1, ms, price, size, u32::try_from(i + 1)?)),
+            taker: signer(taker)?.sign_order(&config, order(taker, ts, price, size, 1)),
+            size,
+            maker_fee_ppm: u32::try_from(next() % 500)?,
+            taker_fee_ppm: u32::try_from(next() % 1_000)?,
+        });
+        ops.push(apply(&mut state, &tx).context("native trade")?.op);
         sources.push(tx);
     }
     let journal = state.take_journal();
     let txs = ops.into_iter().zip(trees.witness(&journal)).collect();
     let w = BatchWitness {
         batch_number: 1,
-        timestamp: genesis.timestamp + 60,
+        timestamp: now,
         start,
         config: genesis.config,
         markets,
@@ -164,27 +192,51 @@ fn part_rows() -> String {
         let r = b.account_risk(&a, &m);
         r.is_initial_margined(b);
     });
+    // transition_allowed alone: its builder with both risks' targets, minus the two risks.
+    let transition = rows(|b| {
+        let (a, n) = (AccountTarget::new(b), AccountTarget::new(b));
+        let m: [MarketTarget; MAX_POSITIONS] = core::array::from_fn(|_| MarketTarget::new(b));
+        let before = b.account_risk(&a, &m);
+        let after = b.account_risk(&n, &m);
+        b.transition_allowed(&before, &after, a.positions[0].size, n.positions[0].size);
+    })
+    .saturating_sub(2 * risk);
+    let trade = rows(|b| {
+        let ctx = TradeContext {
+            domain: core::array::from_fn(|_| b.add_virtual_target()),
+            max_fee_ppm: b.add_virtual_target(),
+            now: b.add_virtual_target(),
+        };
+        let roots = RunningRoots {
+            accounts: b.add_virtual_hash(),
+            markets: b.add_virtual_hash(),
+            pubdata: b.add_virtual_hash(),
+        };
+        TradeSlotTargets::build(b, &ctx, roots);
+    });
     format!(
         "account_update={account} order_slot_update={order} schnorr={schnorr} \
-         market_reads={reads} settle_funding={settle} account_risk={risk}"
+         market_reads={reads} settle_funding={settle} account_risk={risk} \
+         transition_allowed={transition} trade_slot={trade}"
     )
 }
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let k = args.k.unwrap_or(PRODUCTION_K);
-    let (witness, _) = signed_batch(args.trades.max(2))?;
+    let (witness, _) = trade_batch(args.trades.max(1))?;
     let statement = witness.statement()?;
 
-    // Rows per slot: the difference between a 2-slot and a 1-slot chunk (same gates at every
-    // config; only FRI differs).
+    // Rows per universal slot: the difference between a 2-slot and a 1-slot chunk (same
+    // gates at every config; only FRI differs).
     let one = ChunkCircuit::build(NamedConfig::FastTest, 1).num_gates;
     let two = ChunkCircuit::build(NamedConfig::FastTest, 2).num_gates;
     eprintln!("rows per part of a slot: {}", part_rows());
 
     let t = Instant::now();
-    let prover = BatchProver::new(args.config, k);
-    let chunks = witness.chunks(k)?;
+    let prover = BatchProver::new(args.config, k, PRODUCTION_TRADE_K);
+    let chunks = prover.chunks(&witness)?;
+    let kinds: Vec<ChunkKind> = chunks.iter().map(ChunkWitness::kind).collect();
     let levels = chunks.len().trailing_zeros() as usize;
     for l in 1..=levels {
         prover.aggregation_circuit(l);
@@ -198,34 +250,34 @@ fn main() -> anyhow::Result<()> {
     let mut level_s = Vec::new();
     for l in 1..=levels {
         let tl = Instant::now();
-        proofs = prover.aggregate_level(l, &proofs)?;
+        proofs = prover.aggregate_level(l, &proofs, &kinds)?;
         level_s.push(format!("{:.2}", tl.elapsed().as_secs_f64()));
     }
     let aggregate_s = t.elapsed().as_secs_f64();
     let proof = BatchProof { level: levels, proof: proofs.pop().context("no proof")? };
     prover.verify_batch(&proof, &statement)?;
     let chunk = prover.chunk_circuit();
+    let trade = prover.trade_circuit();
     let agg_rows = if levels > 0 {
         let a = prover.aggregation_circuit(1);
         format!("{}(2^{})", a.num_gates, a.data.common.degree_bits())
     } else {
         "-".to_string()
     };
-    eprintln!(
-        "note: Trade constraints are not implemented yet; the {} transactions proven are \
-         deposits and as many withdrawals, transfers and cancels (types constrained: noop, \
-         deposit, withdraw, transfer, cancel_order)",
-        2 * args.trades.max(2)
-    );
+    let n_trade = kinds.iter().filter(|k| **k == ChunkKind::Trade).count();
     println!(
-        "trades={} proven_as=deposits+signed chunks={} k={} rows_per_chunk={}(2^{}) rows_per_slot={} \
-         aggregation_rows={} build_s={:.2} prove_s={:.2} aggregate_s={:.2} level_s=[{}] \
-         proof_bytes={} config={} verify=ok",
-        args.trades,
+        "trades={} chunks={} trade_chunks={} k={} k_trade={} rows_per_chunk={}(2^{}) \
+         rows_per_trade_chunk={}(2^{}) rows_per_slot={} aggregation_rows={} build_s={:.2} \
+         prove_s={:.2} aggregate_s={:.2} level_s=[{}] proof_bytes={} config={} verify=ok",
+        args.trades.max(1),
         chunks.len(),
+        n_trade,
         k,
+        PRODUCTION_TRADE_K,
         chunk.num_gates,
         chunk.data.common.degree_bits(),
+        trade.num_gates,
+        trade.data.common.degree_bits(),
         two - one,
         agg_rows,
         build_s,

@@ -19,7 +19,7 @@ const K: usize = 2;
 
 fn prover() -> &'static BatchProver {
     static P: OnceLock<BatchProver> = OnceLock::new();
-    P.get_or_init(|| BatchProver::new(NamedConfig::FastTest, K))
+    P.get_or_init(|| BatchProver::new(NamedConfig::FastTest, K, 1))
 }
 
 /// Three deposits: two chunks of two slots (the second padded with a Noop).
@@ -40,7 +40,7 @@ fn chunk_proofs() -> &'static (BatchWitness, Vec<Proof>) {
     static P: OnceLock<(BatchWitness, Vec<Proof>)> = OnceLock::new();
     P.get_or_init(|| {
         let w = witness();
-        let proofs = prover().prove_chunks(&w.chunks(K).unwrap()).unwrap();
+        let proofs = prover().prove_chunks(&w.chunks(K, 1).unwrap()).unwrap();
         (w, proofs)
     })
 }
@@ -87,7 +87,7 @@ fn chunks_out_of_order_do_not_aggregate() {
 #[test]
 fn a_chunk_of_another_batch_does_not_aggregate() {
     let (w, proofs) = chunk_proofs();
-    let mut other = w.chunks(K).unwrap()[1].clone();
+    let mut other = w.chunks(K, 1).unwrap()[1].clone();
     other.batch_number += 1;
     let p = prover().chunk_circuit().prove(&other).unwrap();
     let agg = prover().aggregation_circuit(1);
@@ -100,7 +100,7 @@ fn a_chunk_skipping_public_data_does_not_aggregate() {
     let (w, proofs) = chunk_proofs();
     // The second chunk proven from a commitment that skips the first chunk's records: its
     // roots chain, its public data does not.
-    let mut other = w.chunks(K).unwrap()[1].clone();
+    let mut other = w.chunks(K, 1).unwrap()[1].clone();
     other.pubdata_in = proofbook_circuits::hash::ZERO_DIGEST;
     let p = prover().chunk_circuit().prove(&other).unwrap();
     let agg = prover().aggregation_circuit(1);

@@ -37,7 +37,7 @@ fn two_deposits() -> ChunkWitness {
         &mut state,
         &[Tx::Deposit(deposit(5, 0x55, 11, 1_000)), Tx::Deposit(deposit(5, 0x55, 99, 250))],
     );
-    let chunks = w.chunks(K).unwrap();
+    let chunks = w.chunks(K, 1).unwrap();
     assert_eq!(chunks.len(), 1);
     chunks[0].clone()
 }
@@ -62,7 +62,7 @@ fn deposits_prove_the_native_statement() {
     ];
     let bw = batch(&mut state, &txs);
     let statement = bw.statement().unwrap();
-    let chunks = bw.chunks(K).unwrap();
+    let chunks = bw.chunks(K, 1).unwrap();
     assert_eq!(chunks.len(), 2);
     let (last, _) = chunks[1].run().unwrap();
     assert_eq!(last.new_root, state.state_root());
@@ -86,7 +86,7 @@ fn random_deposits_agree_with_native() {
                 .map(|&(id, amt)| Tx::Deposit(deposit(id, id as u8, key % (1 << 60), amt / 4)))
                 .collect();
             let bw = batch(&mut state, &txs);
-            let chunk = &bw.chunks(K).unwrap()[0];
+            let chunk = &bw.chunks(K, 1).unwrap()[0];
             let proof = circuit().prove(chunk).unwrap();
             let pis = ChunkPublicInputs::from_fields(&proof.public_inputs).unwrap();
             prop_assert_eq!(pis.new_root, state.state_root());
@@ -130,7 +130,7 @@ fn collateral_bound_is_enforced() {
             Tx::Deposit(deposit(5, 0x55, 11, 5)), // exactly at the bound: valid
         ],
     );
-    let mut w = bw.chunks(K).unwrap()[0].clone();
+    let mut w = bw.chunks(K, 1).unwrap()[0].clone();
     assert!(outcome(&w).is_proved(), "a deposit up to the bound proves");
     let (op, step) = deposit_mut(&mut w.slots[1]);
     op.amount = 6;
@@ -204,7 +204,7 @@ fn record_account_must_be_the_updated_leaf() {
 fn pubkey_limbs_must_be_canonical() {
     let mut state = genesis_state();
     let bw = batch(&mut state, &[Tx::Deposit(deposit(5, 0x55, 11, 1_000))]);
-    let mut w = bw.chunks(K).unwrap()[0].clone();
+    let mut w = bw.chunks(K, 1).unwrap()[0].clone();
     let (op, step) = deposit_mut(&mut w.slots[0]);
     // p + 11 encodes the field element 11: natively rejected (limb not canonical).
     op.pubkey[0] = F::ORDER + 11;

@@ -82,7 +82,7 @@ fn transfer(f: &Fixture, from: u32, to: u32, amount: u64, nonce: u32) -> Tx {
 /// The single chunk of `txs` applied natively to `f`.
 fn chunk(f: &mut Fixture, txs: &[Tx]) -> ChunkWitness {
     let bw = batch(&mut f.state, txs);
-    let chunks = bw.chunks(K).unwrap();
+    let chunks = bw.chunks(K, 1).unwrap();
     assert_eq!(chunks.len(), 1);
     chunks[0].clone()
 }
@@ -148,7 +148,7 @@ fn withdrawals_and_transfers_prove_the_native_statement() {
     ];
     let bw = batch(&mut f.state, &txs);
     let statement = bw.statement().unwrap();
-    let chunks = bw.chunks(K).unwrap();
+    let chunks = bw.chunks(K, 1).unwrap();
     assert_eq!(chunks.len(), 2);
     for c in &chunks {
         let proof = circuit().prove(c).unwrap();
@@ -173,7 +173,7 @@ fn random_amounts_agree_with_native() {
                 transfer(&f, from, to, b * USDC / 3, u32::from(!maker_sends)),
             ];
             let bw = batch(&mut f.state, &txs);
-            let chunk = &bw.chunks(K).unwrap()[0];
+            let chunk = &bw.chunks(K, 1).unwrap()[0];
             let proof = circuit().prove(chunk).unwrap();
             let pis = ChunkPublicInputs::from_fields(&proof.public_inputs).unwrap();
             prop_assert_eq!(pis.new_root, f.state.state_root());
@@ -461,7 +461,7 @@ fn cancels_prove_the_native_statement() {
     let txs = [cancel(&f, MAKER, 1, 0), cancel(&f, TAKER, 9, 0), cancel(&f, MAKER, 65_538, 1)];
     let bw = batch(&mut f.state, &txs);
     let statement = bw.statement().unwrap();
-    let chunks = bw.chunks(K).unwrap();
+    let chunks = bw.chunks(K, 1).unwrap();
     for c in &chunks {
         assert_proves(c);
     }

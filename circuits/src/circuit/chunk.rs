@@ -13,8 +13,14 @@
 //! | 17     | `timestamp`, 40 bits ([`crate::constants::TIMESTAMP_BITS`]) |
 //!
 //! The circuit opens `old_state_root = H(STATE, accounts_root, markets_root, config_hash)`
-//! once, runs the accounts root through the slots, and closes `new_state_root` with the
-//! same markets root and config hash (no constrained type writes a market yet).
+//! once, runs the accounts root (and, in a trade chunk, the markets root: a trade writes its
+//! market's open interest) through the slots, and closes `new_state_root` with the running
+//! roots and the config hash.
+//!
+//! Two chunk circuits ([`ChunkKind`]): universal slots hold every constrained type but
+//! Trade ([`super::slot`]); trade slots hold a Trade or a Noop ([`super::tx::trade`]). A
+//! batch is cut into runs keeping transaction order (`BatchWitness::chunks`), and
+//! `BatchProver` pads both circuits to one shape so aggregation verifies either.
 //!
 //! **K.** A universal slot costs 7,278 rows (docs/circuits.md: one Schnorr
 //! verification 4,430, the margin check 1,956, funding settlement 494, eight market reads
@@ -33,6 +39,7 @@ use plonky2::plonk::proof::ProofWithPublicInputs;
 use serde::{Deserialize, Serialize};
 
 use super::slot::{SlotContext, SlotTargets, SlotWitness};
+use super::tx::trade::{RunningRoots, TradeContext, TradeSlotTargets};
 use super::witness::{set, set_hash};
 use super::{CircuitError, C};
 use crate::commit::state_root;
@@ -63,6 +70,25 @@ fn config_preimage(c: &Config) -> [F; CONFIG_FIELDS] {
 
 /// Slots per chunk at the production config.
 pub const PRODUCTION_K: usize = 4;
+
+/// Trade slots per trade chunk at the production config. A trade slot costs 19,422 rows
+/// (docs/circuits.md: two Schnorr verifications 8,860, four margin evaluations — each
+/// account before and after — 7,824, two funding settlements 988, two `transition_allowed`
+/// 666, sixteen market reads 208, three account updates 288, two order-slot updates 80,
+/// about 500 for the fill arithmetic, the market update and the record), so one trade slot
+/// fills about 60 % of 2^15, the degree of a universal chunk of [`PRODUCTION_K`] slots, and
+/// two would need 2^16: both chunk circuits share one shape and aggregation verifies either.
+pub const PRODUCTION_TRADE_K: usize = 1;
+
+/// The two chunk circuits: universal slots (every type but Trade) or trade slots (Trade or
+/// Noop).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChunkKind {
+    /// Slots holding Noop, Deposit, Withdraw, Transfer or CancelOrder.
+    Universal,
+    /// Slots holding Trade or Noop.
+    Trade,
+}
 
 /// Bits of a batch number.
 pub const BATCH_NUMBER_BITS: usize = 32;
@@ -195,6 +221,15 @@ pub struct ChunkWitness {
 }
 
 impl ChunkWitness {
+    /// The circuit the chunk needs: a trade chunk if it holds a trade.
+    pub fn kind(&self) -> ChunkKind {
+        if self.slots.iter().any(|s| matches!(s, SlotWitness::Trade(_))) {
+            ChunkKind::Trade
+        } else {
+            ChunkKind::Universal
+        }
+    }
+
     /// The public inputs the chunk proves and the roots after it, computed natively; checks
     /// that each account update starts from the running root.
     pub fn run(&self) -> Result<(ChunkPublicInputs, StateRoots), CircuitError> {
@@ -209,6 +244,12 @@ impl ChunkWitness {
                     return Err(CircuitError::WitnessShape("account path off the running root"));
                 }
                 roots.accounts_root = step.proof.new_root;
+            }
+            if let Some(m) = slot.market_step() {
+                if m.proof.old_root != roots.markets_root || !m.proof.verify() {
+                    return Err(CircuitError::WitnessShape("market path off the running root"));
+                }
+                roots.markets_root = m.proof.new_root;
             }
             pubdata = absorb_record(&pubdata, &slot.pub_op());
         }
@@ -231,25 +272,44 @@ pub struct ChunkCircuit {
     /// Gates before padding to a power of two.
     pub num_gates: usize,
     config: NamedConfig,
+    kind: ChunkKind,
     pis: PublicInputTargets,
     start: [HashOutTarget; 3],
     config_fields: [Target; CONFIG_FIELDS],
     slots: Vec<SlotTargets>,
+    trade_slots: Vec<TradeSlotTargets>,
 }
 
 impl std::fmt::Debug for ChunkCircuit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ChunkCircuit")
             .field("config", &self.config)
-            .field("k", &self.slots.len())
+            .field("kind", &self.kind)
+            .field("k", &self.num_slots())
             .field("num_gates", &self.num_gates)
             .finish()
     }
 }
 
 impl ChunkCircuit {
-    /// Builds the circuit with `k ≥ 1` slots.
+    /// Builds the universal chunk circuit with `k ≥ 1` slots.
     pub fn build(config: NamedConfig, k: usize) -> Self {
+        Self::build_kind(config, ChunkKind::Universal, k, None)
+    }
+
+    /// Builds the trade chunk circuit with `k ≥ 1` trade slots.
+    pub fn build_trade(config: NamedConfig, k: usize) -> Self {
+        Self::build_kind(config, ChunkKind::Trade, k, None)
+    }
+
+    /// Builds a chunk circuit of `kind` with `k ≥ 1` slots, padded (when `degree_bits` is
+    /// given) to `2^degree_bits` rows, so that two chunk circuits share one shape.
+    pub fn build_kind(
+        config: NamedConfig,
+        kind: ChunkKind,
+        k: usize,
+        degree_bits: Option<usize>,
+    ) -> Self {
         assert!(k >= 1, "a chunk has at least one slot");
         let mut b = CircuitBuilder::<F, D>::new(config.circuit_config());
         let pis = PublicInputTargets {
@@ -282,29 +342,58 @@ impl ChunkCircuit {
         };
 
         let mut accounts = accounts0;
+        let mut markets_now = markets;
         let mut pubdata = pis.pubdata_in;
-        let mut slots = Vec::with_capacity(k);
-        for _ in 0..k {
-            let (slot, a, p) = SlotTargets::build(&mut b, &ctx, accounts, pubdata);
-            accounts = a;
-            pubdata = p;
-            slots.push(slot);
+        let mut slots = Vec::new();
+        let mut trade_slots = Vec::new();
+        match kind {
+            ChunkKind::Universal => {
+                for _ in 0..k {
+                    let (slot, a, p) = SlotTargets::build(&mut b, &ctx, accounts, pubdata);
+                    accounts = a;
+                    pubdata = p;
+                    slots.push(slot);
+                }
+            }
+            ChunkKind::Trade => {
+                // The config's fee cap is a u32.
+                let max_fee_ppm = config_fields[5];
+                b.check_bits(max_fee_ppm, 32);
+                let tctx = TradeContext { domain: ctx.domain, max_fee_ppm, now: pis.timestamp };
+                let mut roots = RunningRoots { accounts, markets, pubdata };
+                for _ in 0..k {
+                    let (slot, r) = TradeSlotTargets::build(&mut b, &tctx, roots);
+                    roots = r;
+                    trade_slots.push(slot);
+                }
+                accounts = roots.accounts;
+                markets_now = roots.markets;
+                pubdata = roots.pubdata;
+            }
         }
         let close = b.hash_tagged(
             tag::STATE,
-            &[accounts.elements, markets.elements, config_hash.elements].concat(),
+            &[accounts.elements, markets_now.elements, config_hash.elements].concat(),
         );
         b.connect_hashes(close, pis.new_root);
         b.connect_hashes(pubdata, pis.pubdata_out);
 
         let num_gates = b.num_gates();
+        if let Some(bits) = degree_bits {
+            pad_to_degree(&mut b, bits);
+        }
         let data = b.build::<C>();
-        Self { data, num_gates, config, pis, start, config_fields, slots }
+        Self { data, num_gates, config, kind, pis, start, config_fields, slots, trade_slots }
     }
 
     /// The number of slots `K`.
     pub fn num_slots(&self) -> usize {
-        self.slots.len()
+        self.slots.len() + self.trade_slots.len()
+    }
+
+    /// Which chunk circuit this is.
+    pub const fn kind(&self) -> ChunkKind {
+        self.kind
     }
 
     /// The config the circuit was built for.
@@ -344,6 +433,13 @@ impl ChunkCircuit {
         for (i, slot) in self.slots.iter().enumerate() {
             slot.set(&mut pw, w.slots.get(i).unwrap_or(&noop))?;
         }
+        for (i, slot) in self.trade_slots.iter().enumerate() {
+            match w.slots.get(i).unwrap_or(&noop) {
+                SlotWitness::Noop => slot.set(&mut pw, None)?,
+                SlotWitness::Trade(t) => slot.set(&mut pw, Some(t))?,
+                _ => return Err(CircuitError::WrongChunk),
+            }
+        }
         Ok(pw)
     }
 
@@ -357,5 +453,20 @@ impl ChunkCircuit {
     /// The slot targets (tests tamper with single values).
     pub fn slot_targets(&self) -> &[SlotTargets] {
         &self.slots
+    }
+
+    /// The trade slot targets of a trade chunk.
+    pub fn trade_slot_targets(&self) -> &[TradeSlotTargets] {
+        &self.trade_slots
+    }
+}
+
+/// Pads the circuit with no-op rows so that it builds to `2^degree_bits` rows (plonky2 pads
+/// to the next power of two; the rows added here only make that power the wanted one).
+fn pad_to_degree(b: &mut CircuitBuilder<F, D>, degree_bits: usize) {
+    use plonky2::gates::noop::NoopGate;
+    let want = (1usize << (degree_bits - 1)) + 1;
+    while b.num_gates() < want {
+        b.add_gate(NoopGate, vec![]);
     }
 }

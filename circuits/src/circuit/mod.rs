@@ -42,6 +42,15 @@ pub enum CircuitError {
     /// The chunk circuit does not constrain this transaction type yet.
     #[error("transaction type {0:#04x} is not constrained by the chunk circuit yet")]
     UnsupportedTx(u8),
+    /// A slot of one chunk circuit's types given to the other (a Trade to a universal
+    /// chunk, another type to a trade chunk).
+    #[error("a slot of the wrong chunk circuit")]
+    WrongChunk,
+    /// A trade with account 0 (the insurance and fee account) as maker or taker: the
+    /// native rules allow it once account 0 has a key, the trade circuit refuses it (the
+    /// fee credit would be a second write of the same leaf).
+    #[error("a trade with the insurance account as a party is not constrained")]
+    InsuranceTrade,
     /// The native witness does not have the shape its transaction type implies.
     #[error("native witness does not match its transaction: {0}")]
     WitnessShape(&'static str),

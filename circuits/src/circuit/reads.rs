@@ -1,8 +1,8 @@
 //! Market reads: the market leaf of each of an account's positions, with its Merkle path in
 //! the markets tree. Funding settlement and the margin check need them (DESIGN.md §4).
 //!
-//! Natively, [`MarketLeaves`] holds the markets tree of the chunk (no constrained type
-//! writes a market yet, so it is the tree at the batch start) and answers
+//! Natively, [`MarketLeaves`] holds the markets tree as the transactions so far left it
+//! (a trade writes its market's open interest, [`MarketLeaves::write`]) and answers
 //! [`MarketLeaves::reads_for`]. In the circuit, [`MarketReadTargets`] asserts, for each used
 //! position slot, that its market leaf sits at index `market_id` under the markets root;
 //! an unused slot (market 0, size 0) reads nothing and contributes nothing.
@@ -51,6 +51,15 @@ impl MarketLeaves {
         let tree = SparseMerkleTree::from_leaves(MARKET_TREE_DEPTH, leaves)
             .expect("a market id is below 2^8");
         Self { tree, markets }
+    }
+
+    /// Writes a market leaf (a trade's open interest): later reads see it.
+    pub fn write(&mut self, market: &Market) -> Result<(), CircuitError> {
+        self.tree
+            .update(u64::from(market.id), market.leaf_hash())
+            .map_err(|e| CircuitError::Witness(e.to_string()))?;
+        self.markets.insert(market.id, market.clone());
+        Ok(())
     }
 
     /// The markets root.

@@ -25,6 +25,7 @@ use super::tx::cancel::{self, CancelTargets};
 use super::tx::debit::{self, DebitTargets, DebitWitness};
 use super::tx::deposit::{self, DepositTargets};
 use super::tx::signer::{self, SignerTargets};
+use super::tx::trade::{MarketStep, TradeWitness};
 use super::tx::transfer::{self, TransferTargets};
 use super::tx::withdraw::{self, WithdrawTargets};
 use super::witness::{set_bool, set_hash};
@@ -55,9 +56,11 @@ pub enum SlotType {
     Transfer = 3,
     /// Order cancel.
     CancelOrder = 4,
+    /// Trade (in a trade chunk's slot only, [`super::tx::trade`]).
+    Trade = 5,
 }
 
-/// Number of constrained types (length of the selector).
+/// Number of types of a universal slot (length of its selector; Trade has its own chunk).
 pub const NUM_TYPES: usize = 5;
 
 /// The root of an empty order subtree: the orders root an empty account leaf stands for.
@@ -159,6 +162,8 @@ pub enum SlotWitness {
         /// The account update (nonce, orders root).
         account: AccountStep,
     },
+    /// A trade (trade chunks only).
+    Trade(Box<TradeWitness>),
 }
 
 /// The sender's witness: the markets of its positions, its settled collateral.
@@ -180,6 +185,7 @@ impl SlotWitness {
             Self::Withdraw { .. } => SlotType::Withdraw,
             Self::Transfer { .. } => SlotType::Transfer,
             Self::CancelOrder { .. } => SlotType::CancelOrder,
+            Self::Trade(_) => SlotType::Trade,
         }
     }
 
@@ -197,6 +203,15 @@ impl SlotWitness {
             Self::CancelOrder { account_id, order_nonce, .. } => {
                 PubOp::CancelOrder { account_id: *account_id, order_nonce: *order_nonce }
             }
+            Self::Trade(t) => PubOp::Trade(t.op.clone()),
+        }
+    }
+
+    /// The market write of the slot, if any (a trade's open interest).
+    pub fn market_step(&self) -> Option<&MarketStep> {
+        match self {
+            Self::Trade(t) => Some(&t.market),
+            _ => None,
         }
     }
 
@@ -209,6 +224,7 @@ impl SlotWitness {
             | Self::Withdraw { account, .. }
             | Self::CancelOrder { account, .. } => vec![account],
             Self::Transfer { account, recipient, .. } => vec![account, recipient],
+            Self::Trade(t) => t.account_steps(),
         }
     }
 
@@ -220,6 +236,7 @@ impl SlotWitness {
             | Self::Withdraw { account, .. }
             | Self::Transfer { account, .. }
             | Self::CancelOrder { account, .. } => Some(account),
+            Self::Trade(t) => Some(&t.maker.account),
         }
     }
 
@@ -309,6 +326,9 @@ impl SlotWitness {
                     account,
                 })
             }
+            (PubOp::Trade(t), _) => {
+                Ok(Self::Trade(Box::new(TradeWitness::from_native(t, w, tx, markets)?)))
+            }
             (PubOp::Withdraw { .. } | PubOp::Transfer { .. } | PubOp::CancelOrder { .. }, _) => {
                 Err(CircuitError::WitnessShape("the record is not the transaction's"))
             }
@@ -349,7 +369,7 @@ impl AccountUpdateTargets {
 
     /// Chains the update onto the running `root` when `writes` is 1 and returns the root
     /// after it (`root` itself when `writes` is 0).
-    fn chain(
+    pub(crate) fn chain(
         &self,
         builder: &mut CircuitBuilder<F, D>,
         writes: BoolTarget,
@@ -367,7 +387,7 @@ impl AccountUpdateTargets {
 
     /// Sets the update from a native step, or an unused update (the empty leaf on an
     /// all-zero path, unconstrained) for `None`.
-    fn set(
+    pub(crate) fn set(
         &self,
         pw: &mut PartialWitness<F>,
         step: Option<&AccountStep>,
@@ -523,6 +543,9 @@ impl SlotTargets {
 
     /// Assigns the slot's witness.
     pub fn set(&self, pw: &mut PartialWitness<F>, w: &SlotWitness) -> Result<(), CircuitError> {
+        if matches!(w, SlotWitness::Trade(_)) {
+            return Err(CircuitError::WrongChunk);
+        }
         let ty = w.slot_type() as usize;
         for (i, s) in self.selectors.iter().enumerate() {
             set_bool(pw, *s, i == ty)?;
@@ -550,6 +573,7 @@ impl SlotTargets {
                 sig = Some(signature);
                 order = Some(o);
             }
+            SlotWitness::Trade(_) => return Err(CircuitError::WrongChunk),
         }
         self.deposit.set(pw, d)?;
         self.withdraw.set(pw, wd)?;

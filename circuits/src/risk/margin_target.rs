@@ -103,6 +103,32 @@ pub trait MarginGadgets {
         account: &AccountTarget,
         markets: &[MarketTarget; MAX_POSITIONS],
     ) -> AccountRiskTarget;
+
+    /// Whether a reduce-only order's fill keeps the position from growing or flipping (twin
+    /// of `tx::fill::reduces`): `|after| ≤ |before|` and `after = 0` or the same sign.
+    /// Sizes are signed, `|·| ≤ 2^40` (asserted).
+    fn reduces(&mut self, before: Target, after: Target) -> BoolTarget;
+
+    /// Whether a trade or liquidation fill may move an account from `before` to `after`
+    /// (twin of [`super::margin::transition_allowed`]).
+    ///
+    /// Allowed if the account ends initial-margined; otherwise only if it reduced risk: no
+    /// position grew or flipped (`|s_new| ≤ |s_old|`, same sign or closed), and the
+    /// value-to-maintenance ratio did not fall, `TAV_new·MMR_old ≥ TAV_old·MMR_new`
+    /// (cross-multiplied; if `MMR_old = 0`, `TAV_new ≥ TAV_old`).
+    ///
+    /// A fill moves one market's position only, so the caller passes that market's sizes
+    /// before and after and asserts every other position unchanged (for an unchanged
+    /// position the native reduction test holds trivially). With `TAV = tav⁺ − tav⁻` the
+    /// comparisons are unsigned: `tav⁺_a·M_b + tav⁻_b·M_a ≥ tav⁻_a·M_b + tav⁺_b·M_a`, and
+    /// `tav⁺_a + tav⁻_b ≥ tav⁻_a + tav⁺_b`.
+    fn transition_allowed(
+        &mut self,
+        risk_before: &AccountRiskTarget,
+        risk_after: &AccountRiskTarget,
+        size_before: Target,
+        size_after: Target,
+    ) -> BoolTarget;
 }
 
 impl MarginGadgets for CircuitBuilder<F, D> {
@@ -188,5 +214,52 @@ impl MarginGadgets for CircuitBuilder<F, D> {
             mmr = self.add_biguint_bounded(&mmr, &r.mm, RISK_LIMBS);
         }
         AccountRiskTarget { tav_plus, tav_minus, imr, mmr }
+    }
+
+    fn reduces(&mut self, before: Target, after: Target) -> BoolTarget {
+        let bits = SIZE_BITS as usize;
+        let (neg_b, mag_b) = self.signed_magnitude(before, bits);
+        let (neg_a, mag_a) = self.signed_magnitude(after, bits);
+        // Both magnitudes are at most 2^40 < 2^41.
+        let smaller = self.less_or_equal(mag_a, mag_b, bits + 1);
+        let zero = self.zero();
+        let closed = self.is_equal(mag_a, zero);
+        // after ≠ 0 and |after| ≤ |before| make before ≠ 0, so "same sign" is neg_a = neg_b.
+        let same = self.is_equal(neg_a.target, neg_b.target);
+        let kept = self.or(closed, same);
+        self.and(smaller, kept)
+    }
+
+    fn transition_allowed(
+        &mut self,
+        risk_before: &AccountRiskTarget,
+        risk_after: &AccountRiskTarget,
+        size_before: Target,
+        size_after: Target,
+    ) -> BoolTarget {
+        let margined = risk_after.is_initial_margined(self);
+        let reduced = self.reduces(size_before, size_after);
+        let (b, a) = (risk_before, risk_after);
+        let wide = 2 * RISK_LIMBS + 1;
+        // MMR_old = 0: TAV_new ≥ TAV_old.
+        let l0 = self.add_biguint_bounded(&a.tav_plus, &b.tav_minus, RISK_LIMBS + 1);
+        let r0 = self.add_biguint_bounded(&a.tav_minus, &b.tav_plus, RISK_LIMBS + 1);
+        let lt0 = self.less_than_biguint(&l0, &r0);
+        let ge0 = self.not(lt0);
+        // Otherwise TAV_new·MMR_old ≥ TAV_old·MMR_new.
+        let pa_mb = self.mul_biguint(&a.tav_plus, &b.mmr);
+        let mb_ma = self.mul_biguint(&b.tav_minus, &a.mmr);
+        let ma_mb = self.mul_biguint(&a.tav_minus, &b.mmr);
+        let pb_ma = self.mul_biguint(&b.tav_plus, &a.mmr);
+        let l = self.add_biguint_bounded(&pa_mb, &mb_ma, wide);
+        let r = self.add_biguint_bounded(&ma_mb, &pb_ma, wide);
+        let lt = self.less_than_biguint(&l, &r);
+        let ge = self.not(lt);
+        let mmr_zero = self.all_zero(&b.mmr.limbs);
+        let ratio = self.select(mmr_zero, ge0.target, ge.target);
+        // Soundness: a select between two booleans is boolean.
+        let ratio = BoolTarget::new_unsafe(ratio);
+        let reducing = self.and(reduced, ratio);
+        self.or(margined, reducing)
     }
 }

@@ -80,6 +80,30 @@ impl MarketTarget {
         }
     }
 
+    /// A market from its fields in hashing order (the inverse of [`Self::fields`]).
+    pub fn from_fields(t: &[Target]) -> Self {
+        assert_eq!(t.len(), MARKET_FIELDS, "fields of a market leaf");
+        Self {
+            id: t[0],
+            kind: t[1],
+            underlying: t[2],
+            strike: t[3],
+            expiry: t[4],
+            lot_size: t[5],
+            tick_size: t[6],
+            imf_ppm: t[7],
+            mmf_ppm: t[8],
+            im_floor_ppm: t[9],
+            mark_price: t[10],
+            index_price: t[11],
+            oracle_time: t[12],
+            funding_index: t[13],
+            funding_time: t[14],
+            settlement_price: t[15],
+            open_interest: t[16],
+        }
+    }
+
     /// The fields in hashing order.
     pub fn fields(&self) -> [Target; MARKET_FIELDS] {
         [

@@ -5,7 +5,8 @@
 //!
 //! Constrained so far: [`noop`], [`deposit`], [`withdraw`], [`transfer`] and [`cancel`]
 //! (the signer's rules of the last three in [`signer`], the sender's side of withdrawals
-//! and transfers in [`debit`]). The other types of DESIGN.md §4 are not constrained yet;
+//! and transfers in [`debit`]) in the universal slot, and [`trade`] in the trade chunk's
+//! slot. The other types of DESIGN.md §4 are not constrained yet;
 //! [`crate::circuit::CircuitError::UnsupportedTx`] names them when a batch contains one.
 
 pub mod cancel;
@@ -13,5 +14,6 @@ pub mod debit;
 pub mod deposit;
 pub mod noop;
 pub mod signer;
+pub mod trade;
 pub mod transfer;
 pub mod withdraw;
