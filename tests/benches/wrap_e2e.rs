@@ -4,8 +4,8 @@
 //! proof and a changed public input. Prints one line of figures (no assertions on time).
 //!
 //! ```text
-//! cargo bench --profile dev --workspace --bench wrap_e2e -- --config production
-//! cargo bench --profile dev --workspace --bench wrap_e2e -- --config production --inner batch.bin
+//! cargo bench --profile test --workspace --bench wrap_e2e -- --config production
+//! cargo bench --profile test --workspace --bench wrap_e2e -- --config production --inner batch.bin
 //! ```
 //!
 //! `--inner FILE` wraps a proof bundle (for example the batch proof written by

@@ -357,12 +357,19 @@ impl KeyStore {
         }
     }
 
-    /// Writes `keys` (proving key, verifying key, hash file; the hash file last, so a crash
-    /// mid-write leaves keys that [`KeyStore::load`] refuses).
+    /// Writes `keys` (proving key, verifying key, then the hash file, atomically: after a crash
+    /// mid-write, [`KeyStore::load`] finds no keys or refuses them, never half-written ones).
     pub fn store(&self, keys: &WrapKeys) -> Result<KeyFiles, WrapError> {
         let _span = info_span!("wrap_keys_store").entered();
         std::fs::create_dir_all(&self.dir).map_err(io_err(&self.dir))?;
         let files = self.files(&keys.circuit_id);
+        // Keys being replaced stop being loadable before their files change.
+        match std::fs::remove_file(&files.hashes) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(io_err(&files.hashes)(e));
+            }
+            _ => {}
+        }
         let mut lines = String::new();
         for (path, compressed) in [(&files.pk, false), (&files.vk, true)] {
             let file = File::create(path).map_err(io_err(path))?;
@@ -382,7 +389,11 @@ impl KeyStore {
             lines.push_str(&format!("{}  {name}\n", hex::encode(w.hasher.finalize())));
             info!(file = %path.display(), bytes = w.bytes, "key file written");
         }
-        std::fs::write(&files.hashes, lines).map_err(io_err(&files.hashes))?;
+        // The hash file appears whole or not at all: written aside, synced, renamed.
+        let tmp = files.hashes.with_extension("sha256.tmp");
+        let mut f = File::create(&tmp).map_err(io_err(&tmp))?;
+        f.write_all(lines.as_bytes()).and_then(|()| f.sync_all()).map_err(io_err(&tmp))?;
+        std::fs::rename(&tmp, &files.hashes).map_err(io_err(&files.hashes))?;
         Ok(files)
     }
 
