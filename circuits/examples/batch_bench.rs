@@ -18,6 +18,7 @@ use anyhow::Context;
 use clap::Parser;
 use plonky2::plonk::circuit_builder::CircuitBuilder;
 use proofbook_circuits::aggregate::{BatchProof, BatchProver, BatchWitness};
+use proofbook_circuits::bundle::ProofBundle;
 use proofbook_circuits::circuit::chunk::ChunkKind;
 use proofbook_circuits::circuit::chunk::{PRODUCTION_K, PRODUCTION_TRADE_K};
 use proofbook_circuits::circuit::reads::MarketReadTargets;
@@ -52,6 +53,10 @@ struct Args {
     /// Slots per chunk (default: the production K).
     #[arg(long)]
     k: Option<usize>,
+    /// Also write the batch proof with its circuit's verifier data (a proof bundle, the input
+    /// of `proofbook-prover wrap`) to this file.
+    #[arg(long)]
+    write_proof: Option<std::path::PathBuf>,
 }
 
 /// The L2 signer of bench account `id` (a fixed secret key per account).
@@ -256,6 +261,18 @@ fn main() -> anyhow::Result<()> {
     let aggregate_s = t.elapsed().as_secs_f64();
     let proof = BatchProof { level: levels, proof: proofs.pop().context("no proof")? };
     prover.verify_batch(&proof, &statement)?;
+    if let Some(path) = &args.write_proof {
+        let verifier = if levels == 0 {
+            prover.circuit_of(kinds[0]).data.verifier_data()
+        } else {
+            prover.aggregation_circuit(levels).data.verifier_data()
+        };
+        let bundle = ProofBundle { verifier, proof: proof.proof.clone() };
+        bundle.verify()?;
+        std::fs::write(path, bundle.to_bytes()?)
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("batch proof bundle written to {}", path.display());
+    }
     let chunk = prover.chunk_circuit();
     let trade = prover.trade_circuit();
     let agg_rows = if levels > 0 {

@@ -24,9 +24,11 @@
 //!   margin and funding (`risk::*_target`) and [`pubdata_commit`] live beside their native
 //!   code.
 //! - [`circuit`]: the chunk circuit, its slots and one module per transaction type.
-//! - [`aggregate`]: recursive aggregation of chunk proofs into one batch proof.
+//! - [`aggregate`]: recursive aggregation of chunk proofs into one batch proof; [`bundle`]: a
+//!   proof file with its circuit's verifier data.
 
 pub mod aggregate;
+pub mod bundle;
 pub mod circuit;
 pub mod circuit_test_util;
 pub mod client;

@@ -11,7 +11,8 @@
 //! - [`encoding`]: batch headers, the statement digest and state leaves in their Solidity
 //!   form, derived from the spec types of `proofbook-circuits`;
 //! - [`groth16`]: the Solidity Groth16 verifier generator and the trivial statement circuit;
-//! - [`poseidon_sol`]: the generator of `PoseidonGoldilocks.sol` from plonky2's constants.
+//! - [`poseidon_sol`]: the generator of `PoseidonGoldilocks.sol` from plonky2's constants;
+//! - [`solc`]: run-time compilation with the pinned solcjs (generated verifiers for new keys).
 
 pub mod anvil;
 pub mod bindings;
@@ -21,6 +22,7 @@ pub mod encoding;
 pub mod evm;
 pub mod groth16;
 pub mod poseidon_sol;
+pub mod solc;
 pub mod vectors;
 
 /// Directory of the Foundry project (this crate's manifest directory).

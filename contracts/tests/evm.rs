@@ -12,6 +12,7 @@ use proofbook_contracts::bindings::{Groth16Verifier, PoseidonGoldilocks, Rollup,
 use proofbook_contracts::encoding::{batch_statement, digest_scalar, stored_batch};
 use proofbook_contracts::evm::{EvmError, InProcessEvm};
 use proofbook_contracts::groth16;
+use proofbook_contracts::{contracts_dir, solc};
 use proptest::prelude::*;
 
 const DEPLOYER: Address = Address::repeat_byte(0xd0);
@@ -63,6 +64,21 @@ fn groth16_verifier_accepts_only_valid_proofs_of_the_statement() -> anyhow::Resu
     let mut bad = proof;
     bad[200] ^= 1; // C.x changed
     assert!(!call(&mut evm, &bad, digest)?.0, "tampered proof");
+    Ok(())
+}
+
+/// The run-time compiler (used for verifiers of keys made at run time) gives forge's bytecode
+/// for the committed verifier: same compiler, same settings.
+#[test]
+fn run_time_solc_reproduces_the_forge_artifact() -> anyhow::Result<()> {
+    let source = std::fs::read_to_string(contracts_dir().join("src/Groth16Verifier.sol"))?;
+    let code = solc::compile_groth16_verifier(&source, "Groth16Verifier")?;
+    assert_eq!(code, Groth16Verifier::BYTECODE.to_vec());
+    let broken = source.replace("returns (bool ok)", "returns (bool ok");
+    assert!(matches!(
+        solc::compile_groth16_verifier(&broken, "Groth16Verifier"),
+        Err(solc::SolcError::Compile(_))
+    ));
     Ok(())
 }
 

@@ -10,9 +10,6 @@
 //! Every tampering below is a change of the proof (or of the verifier key) that plonky2's own
 //! verifier rejects; the R1CS system built from it must be **unsatisfied** (not fail to build).
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
-
 use ark_bn254::Fr;
 use ark_ff::PrimeField;
 use ark_r1cs_std::fields::fp::FpVar;
@@ -24,8 +21,7 @@ use plonky2::plonk::config::{GenericHashOut, Hasher};
 use plonky2::plonk::proof::ProofChallenges;
 use proofbook_prover::wrap::config::{pack_statement, wrap_test_circuit_config, Bn254Digest};
 use proofbook_prover::wrap::final_layer::{
-    proof_from_bytes, verifier_data_from_bytes, verifier_data_to_bytes, FinalLayer, FinalProof,
-    FinalVerifierData, D, F,
+    verifier_data_to_bytes, FinalLayer, FinalProof, FinalVerifierData, D, F,
 };
 use proofbook_prover::wrap::r1cs::fri_verifier::verify_proof_of_work;
 use proofbook_prover::wrap::r1cs::goldilocks::{GoldilocksExtVar, GoldilocksVar, F2};
@@ -36,25 +32,8 @@ use proofbook_prover::wrap::r1cs::transcript::{get_challenges, ProofChallengesVa
 use proofbook_prover::wrap::r1cs::verifier::verify_transcript_and_fri;
 use proofbook_prover::wrap::sample::{sample_inner, test_seed};
 
-fn fixture_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
-}
-
-const VD_FILE: &str = "wrap_final_test.vd.bin";
-const PROOF_FILE: &str = "wrap_final_test.proof.bin";
-
-/// The committed final-layer verifier data and proof.
-fn fixture() -> &'static (FinalVerifierData, FinalProof) {
-    static FIXTURE: OnceLock<(FinalVerifierData, FinalProof)> = OnceLock::new();
-    FIXTURE.get_or_init(|| {
-        let vd = verifier_data_from_bytes(std::fs::read(fixture_path(VD_FILE)).expect("fixture"))
-            .expect("verifier data");
-        let proof =
-            proof_from_bytes(std::fs::read(fixture_path(PROOF_FILE)).expect("fixture"), &vd.common)
-                .expect("proof");
-        (vd, proof)
-    })
-}
+mod common;
+use common::{fixture, fixture_path, PROOF_FILE, VD_FILE};
 
 fn native_challenges(vd: &FinalVerifierData, proof: &FinalProof) -> ProofChallenges<F, D> {
     proof

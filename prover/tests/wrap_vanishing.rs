@@ -10,8 +10,6 @@
 //! or quotient opening (a changed opening cannot also pass FRI: the openings are bound by the
 //! FRI check, tested in `wrap_r1cs_verifier.rs`).
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
 use std::time::Instant;
 
 use ark_bn254::Fr;
@@ -20,9 +18,7 @@ use plonky2::field::extension::Extendable;
 use plonky2::field::types::Field;
 use plonky2::plonk::proof::ProofChallenges;
 use plonky2::plonk::vars::EvaluationVars;
-use proofbook_prover::wrap::final_layer::{
-    proof_from_bytes, verifier_data_from_bytes, FinalProof, FinalVerifierData, D, F,
-};
+use proofbook_prover::wrap::final_layer::{FinalProof, FinalVerifierData, D, F};
 use proofbook_prover::wrap::r1cs::gates::{eval_unfiltered, EvaluationVarsVar};
 use proofbook_prover::wrap::r1cs::goldilocks::{GoldilocksExtVar, GoldilocksVar};
 use proofbook_prover::wrap::r1cs::proof::OpeningSetVar;
@@ -37,25 +33,8 @@ use proofbook_prover::wrap::WrapError;
 
 type F2 = <F as Extendable<D>>::Extension;
 
-fn fixture_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
-}
-
-fn fixture() -> &'static (FinalVerifierData, FinalProof) {
-    static FIXTURE: OnceLock<(FinalVerifierData, FinalProof)> = OnceLock::new();
-    FIXTURE.get_or_init(|| {
-        let vd = verifier_data_from_bytes(
-            std::fs::read(fixture_path("wrap_final_test.vd.bin")).expect("fixture"),
-        )
-        .expect("verifier data");
-        let proof = proof_from_bytes(
-            std::fs::read(fixture_path("wrap_final_test.proof.bin")).expect("fixture"),
-            &vd.common,
-        )
-        .expect("proof");
-        (vd, proof)
-    })
-}
+mod common;
+use common::fixture;
 
 fn native_challenges(vd: &FinalVerifierData, proof: &FinalProof) -> ProofChallenges<F, D> {
     proof

@@ -1,5 +1,5 @@
 //! Wrapping a plonky2 proof for Ethereum: plonky2 (Goldilocks) → a final plonky2 layer hashed with
-//! Poseidon over BN254 → (next) a Groth16 proof over BN254 of that layer's verifier.
+//! Poseidon over BN254 → a Groth16 proof over BN254 of that layer's verifier.
 //!
 //! * [`poseidon_bn254`]: the BN254 Poseidon (reference parameters, native).
 //! * [`config`]: the plonky2 `Hasher`/`GenericConfig` built on it, the packing of Goldilocks
@@ -8,12 +8,16 @@
 //! * [`r1cs`]: R1CS gadgets (arkworks) for the Groth16 verifier of the final layer.
 //! * [`sample`]: a small recursion-shape proof for tests and benches.
 //! * [`vanishing`]: the vanishing/quotient check at `ζ` (native twin of the R1CS one).
+//! * [`groth16`]: Groth16 setup, proving and verification of the R1CS verifier; keys on disk.
+//! * [`files`]: the wrapped-proof file of `proofbook-prover wrap`.
 //!
 //! docs/wrap.md explains the choices and the security arithmetic.
 
 pub mod config;
+pub mod files;
 pub mod final_layer;
 pub mod fri;
+pub mod groth16;
 pub mod poseidon_bn254;
 pub mod r1cs;
 pub mod sample;
@@ -75,4 +79,34 @@ pub enum WrapError {
     /// Reading or writing a serialized proof or circuit failed.
     #[error("serialization: {0}")]
     Serialization(String),
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A cached key file does not have the SHA-256 its hash file lists (or is not listed).
+    #[error("key file {} does not match its recorded hash", path.display())]
+    KeyHash {
+        /// The key file.
+        path: std::path::PathBuf,
+    },
+    /// The Groth16 keys were made for another final layer (another circuit id).
+    #[error("the Groth16 keys belong to another wrap circuit")]
+    KeyMismatch,
+    /// The final-layer proof does not satisfy the R1CS verifier: the Groth16 proof made from it
+    /// does not verify.
+    #[error("the final-layer proof does not satisfy the R1CS verifier")]
+    R1csUnsatisfied,
+    /// A Groth16 proof does not verify.
+    #[error("the Groth16 proof does not verify")]
+    InvalidGroth16Proof,
+    /// The Groth16 public inputs are not the packing of the claimed statement.
+    #[error("the Groth16 public inputs are not the packed statement")]
+    StatementMismatch,
+    /// A proof file is not in the expected format.
+    #[error("proof file: {0}")]
+    ProofFile(String),
 }
