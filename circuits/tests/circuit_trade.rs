@@ -490,6 +490,32 @@ fn a_wrong_position_update_is_rejected() {
     assert_unsatisfied(&n.chunk(), "maker's short one lot too small");
 }
 
+/// MAKER holds 3 short calls from an earlier batch, then trades BTC-PERP: the trade may not
+/// touch the call. The honest batch proves; the same batch with the call shrunk to 2 (less
+/// risk, so every margin rule still holds) leaves a constraint unsatisfied.
+#[test]
+fn a_party_s_other_position_must_stay_unchanged() {
+    let mut f = Fixture::new();
+    let mut sell = f.order(MAKER, Side::Sell, 2_000_000, 3, 1);
+    sell.market_id = CALL;
+    let mut buy = f.order(TAKER, Side::Buy, 2_000_000, 3, 1);
+    buy.market_id = CALL;
+    let t = trade(&f, sell, buy, 3);
+    f.ok(t);
+    f.state.take_journal();
+    let txs = [simple(&f, 10, 2)];
+    let mut n = native(&mut f, &txs);
+    assert_batch_proves(&n, &f);
+    let call = account_after(&mut n, MAKER)
+        .positions
+        .iter_mut()
+        .find(|p| p.market_id == CALL)
+        .expect("the short call");
+    assert_eq!(call.size, -3);
+    call.size = -2;
+    assert_unsatisfied(&n.chunk(), "the maker's short call shrank in a BTC trade");
+}
+
 #[test]
 fn wrong_collateral_is_rejected() {
     let (_, mut n) = base();

@@ -10,33 +10,11 @@ use alloy::primitives::{B256, U256};
 use alloy::providers::ext::AnvilApi;
 use alloy::providers::{Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
-use proofbook_circuits::order::Side;
-use proofbook_circuits::pubdata::{encode_batch, DepositOp, FillSide, PubOp, TradeOp};
+use proofbook_circuits::pubdata::{encode_batch, DepositOp, PubOp};
 use proofbook_contracts::bindings::{Rollup, TestUSDC};
 use proofbook_contracts::deploy::{deploy, DeployParams, GenesisRoot};
 use proofbook_contracts::encoding::{batch_statement, digest_scalar, stored_batch};
 use proofbook_contracts::{anvil, groth16, vectors};
-
-fn trade(i: u32) -> PubOp {
-    PubOp::Trade(TradeOp {
-        maker: FillSide {
-            account_id: 1000 + i,
-            slot: (i % 65_536) as u16,
-            fee_ppm: 100,
-            first_fill: None,
-        },
-        taker: FillSide {
-            account_id: 2000 + i,
-            slot: ((i * 7) % 65_536) as u16,
-            fee_ppm: 300,
-            first_fill: None,
-        },
-        market_id: 1,
-        taker_side: if i.is_multiple_of(2) { Side::Buy } else { Side::Sell },
-        size: 250 + u64::from(i % 1000),
-        price: 64_000_000 + i,
-    })
-}
 
 /// Calldata gas of `data` under EIP-2028 (4 per zero byte, 16 per other byte) and the
 /// EIP-7623 floor tokens (zero bytes + 4 × other bytes).
@@ -104,7 +82,7 @@ async fn main() -> anyhow::Result<()> {
             }
             ops.push(PubOp::Withdraw { account_id: 7, amount: 1_000_000 });
         }
-        ops.extend((0..trades).map(trade));
+        ops.extend((0..trades).map(vectors::continuing_fill));
         let pd = encode_batch(&ops);
         let old = root;
         // The last batch ends at the exit fixture's state (alice's account 7): the exodus exit

@@ -280,40 +280,46 @@ pub fn groth16_vectors(keys: &DevKeys) -> Result<Value, groth16::Groth16Error> {
     }))
 }
 
+/// The `i`-th synthetic trade record of the gas vectors and measurements: a continuing fill
+/// (no first-fill terms, so a 30-byte record) between accounts `1000 + i` and `2000 + i` on
+/// market 1, alternating sides, varying size and price.
+pub fn continuing_fill(i: u32) -> proofbook_circuits::pubdata::PubOp {
+    use proofbook_circuits::order::Side;
+    use proofbook_circuits::pubdata::{FillSide, PubOp, TradeOp};
+    PubOp::Trade(TradeOp {
+        maker: FillSide {
+            account_id: 1000 + i,
+            slot: (i % 65_536) as u16,
+            fee_ppm: 100,
+            first_fill: None,
+        },
+        taker: FillSide {
+            account_id: 2000 + i,
+            slot: ((i * 7) % 65_536) as u16,
+            fee_ppm: 300,
+            first_fill: None,
+        },
+        market_id: 1,
+        taker_side: if i.is_multiple_of(2) { Side::Buy } else { Side::Sell },
+        size: 250 + u64::from(i % 1000),
+        price: 64_000_000 + i,
+    })
+}
+
 /// Trades in the blob vector: 150 KB of 30-byte records, so the batch needs two blobs.
 pub const BLOB_VECTOR_TRADES: u32 = 5000;
 
 /// The blob vector's batch: a deposit to account 7 from `l1`, [`BLOB_VECTOR_TRADES`]
 /// continuing fills (30-byte records), and a withdrawal from account 7.
 pub fn blob_vector_ops(l1: Address) -> Vec<proofbook_circuits::pubdata::PubOp> {
-    use proofbook_circuits::order::Side;
-    use proofbook_circuits::pubdata::{DepositOp, FillSide, PubOp, TradeOp};
+    use proofbook_circuits::pubdata::{DepositOp, PubOp};
     let mut ops = vec![PubOp::Deposit(DepositOp {
         account_id: 7,
         l1_address: l1,
         pubkey: [11, 22, 33, 44, 55],
         amount: 5_000_000,
     })];
-    ops.extend((0..BLOB_VECTOR_TRADES).map(|i| {
-        PubOp::Trade(TradeOp {
-            maker: FillSide {
-                account_id: 1000 + i,
-                slot: (i % 65_536) as u16,
-                fee_ppm: 100,
-                first_fill: None,
-            },
-            taker: FillSide {
-                account_id: 2000 + i,
-                slot: ((i * 7) % 65_536) as u16,
-                fee_ppm: 300,
-                first_fill: None,
-            },
-            market_id: 1,
-            taker_side: if i.is_multiple_of(2) { Side::Buy } else { Side::Sell },
-            size: 250 + u64::from(i % 1000),
-            price: 64_000_000 + i,
-        })
-    }));
+    ops.extend((0..BLOB_VECTOR_TRADES).map(continuing_fill));
     ops.push(PubOp::Withdraw { account_id: 7, amount: 1000 });
     ops
 }
