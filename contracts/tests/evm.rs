@@ -145,3 +145,33 @@ fn rollup_verifies_a_batch_with_a_real_trivial_statement_proof() -> anyhow::Resu
     let _ = Rollup::totalVerifiedCall::SELECTOR;
     Ok(())
 }
+
+/// `sol-verifier` turns the vk of the prover's committed wrap fixture into a contract that
+/// compiles; a file that is not a wrapped proof is refused with a message.
+#[test]
+fn sol_verifier_emits_the_wrap_verifier() -> anyhow::Result<()> {
+    let wrapped = contracts_dir().join("../prover/tests/fixtures/wrap_groth16_test.json");
+    let dir = std::env::temp_dir().join(format!("pb-sol-verifier-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let out = dir.join("WrapVerifier.sol");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_sol-verifier"))
+        .arg("--wrapped")
+        .arg(&wrapped)
+        .arg("--out")
+        .arg(&out)
+        .arg("--check")
+        .output()?;
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let source = std::fs::read_to_string(&out)?;
+    assert!(source.contains("contract WrapVerifier is IVerifier"));
+    assert!(source.contains("inputs.length != 3"), "three packed inputs");
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_sol-verifier"))
+        .arg("--wrapped")
+        .arg(contracts_dir().join("foundry.toml"))
+        .arg("--out")
+        .arg(dir.join("x.sol"))
+        .output()?;
+    assert!(!bad.status.success());
+    std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}

@@ -17,20 +17,21 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use alloy::primitives::{Address, U256};
+use alloy::primitives::U256;
 use anyhow::Context;
 use ark_serialize::CanonicalSerialize;
 use clap::{Parser, ValueEnum};
 use proofbook_circuits::bundle::ProofBundle;
-use proofbook_contracts::bindings::Groth16Verifier;
-use proofbook_contracts::evm::InProcessEvm;
-use proofbook_contracts::{groth16 as sol, solc};
 use proofbook_prover::wrap::config::{
     conjectured_security_bits, wrap_circuit_config, wrap_test_circuit_config,
 };
 use proofbook_prover::wrap::final_layer::FinalLayer;
 use proofbook_prover::wrap::groth16::{self, KeySource, KeyStore};
 use proofbook_prover::wrap::sample::{sample_inner, test_seed};
+
+#[path = "../support/evm_verifier.rs"]
+mod evm_verifier;
+use evm_verifier::EvmVerifier;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum FinalConfig {
@@ -127,22 +128,9 @@ fn main() -> anyhow::Result<()> {
     groth16::verify(keys.vk(), &final_proof.public_inputs, &proof)?;
 
     // The generated Solidity verifier, compiled with the pinned solcjs, in revm.
-    let source = sol::solidity_verifier(keys.vk(), "WrapVerifier");
-    let code = solc::compile_groth16_verifier(&source, "WrapVerifier")?;
-    let mut evm = InProcessEvm::new();
-    let from = Address::repeat_byte(0xd0);
-    let (verifier, _) = evm.deploy(from, code.into())?;
-    let evm_proof = sol::encode_proof(&proof.proof);
-    let inputs: Vec<U256> =
-        proof.public_inputs.iter().map(|x| U256::from_be_bytes(sol::encode_scalar(*x))).collect();
-    let mut call = |p: &[u8], xs: &[U256]| -> anyhow::Result<(bool, u64)> {
-        let (ok, out) = evm.call(
-            from,
-            verifier,
-            &Groth16Verifier::verifyProofCall { proof: p.to_vec().into(), inputs: xs.to_vec() },
-        )?;
-        Ok((ok, out.gas_used))
-    };
+    let mut verifier = EvmVerifier::deploy(keys.vk(), "WrapVerifier")?;
+    let (evm_proof, inputs) = EvmVerifier::encode(&proof);
+    let mut call = |p: &[u8], xs: &[U256]| verifier.verify(p, xs);
     let (ok, gas) = call(&evm_proof, &inputs)?;
     anyhow::ensure!(ok, "the Solidity verifier rejected a valid wrap proof");
     let mut tampered = evm_proof.clone();

@@ -186,7 +186,7 @@ fn verify(args: &VerifyArgs) -> anyhow::Result<()> {
     println!(
         "ok: statement of {} values, circuit {}{}",
         wrapped.statement.len(),
-        &wrapped.circuit_id[..16],
+        wrapped.circuit_id.get(..16).unwrap_or(&wrapped.circuit_id),
         if wrapped.insecure_dev_setup { " (INSECURE dev setup)" } else { "" }
     );
     Ok(())

@@ -257,9 +257,9 @@ pub fn verify(
         return Err(WrapError::StatementMismatch);
     }
     if vk.gamma_abc_g1.len() != inputs.len() + 1 {
-        return Err(WrapError::PublicInputCount {
-            expected: vk.gamma_abc_g1.len() - 1,
-            got: inputs.len(),
+        return Err(WrapError::VerifyingKeyInputs {
+            expected: inputs.len(),
+            got: vk.gamma_abc_g1.len() - 1,
         });
     }
     match Groth16::<Bn254>::verify(vk, &inputs, &proof.proof)? {

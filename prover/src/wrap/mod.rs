@@ -103,6 +103,14 @@ pub enum WrapError {
     /// A Groth16 proof does not verify.
     #[error("the Groth16 proof does not verify")]
     InvalidGroth16Proof,
+    /// The verifying key takes another number of public inputs than the statement packs into.
+    #[error("the verifying key takes {got} public inputs, the statement packs into {expected}")]
+    VerifyingKeyInputs {
+        /// Inputs of the packed statement.
+        expected: usize,
+        /// Inputs of the verifying key.
+        got: usize,
+    },
     /// The Groth16 public inputs are not the packing of the claimed statement.
     #[error("the Groth16 public inputs are not the packed statement")]
     StatementMismatch,
