@@ -62,6 +62,15 @@ fn simple(f: &Fixture, size: u64, nonce: u32) -> Tx {
     )
 }
 
+/// MAKER writes `size` calls to TAKER at 2 USDC (both orders' first fill, nonce 1).
+fn short_calls(f: &Fixture, size: u64) -> Tx {
+    let mut sell = f.order(MAKER, Side::Sell, 2_000_000, size, 1);
+    sell.market_id = CALL;
+    let mut buy = f.order(TAKER, Side::Buy, 2_000_000, size, 1);
+    buy.market_id = CALL;
+    trade(f, sell, buy, size)
+}
+
 /// A batch applied natively: the state before it, the records, the journal and the
 /// transactions, from which a (possibly tampered) batch witness is built.
 struct Native {
@@ -248,11 +257,7 @@ fn a_reduce_only_close_proves_the_native_statement() {
 #[test]
 fn a_short_call_trade_proves_the_native_statement() {
     let mut f = Fixture::new();
-    let mut sell = f.order(MAKER, Side::Sell, 2_000_000, 3, 1);
-    sell.market_id = CALL;
-    let mut buy = f.order(TAKER, Side::Buy, 2_000_000, 3, 1);
-    buy.market_id = CALL;
-    let t = trade(&f, sell, buy, 3);
+    let t = short_calls(&f, 3);
     let n = native(&mut f, &[t]);
     assert_batch_proves(&n, &f);
 }
@@ -496,11 +501,7 @@ fn a_wrong_position_update_is_rejected() {
 #[test]
 fn a_party_s_other_position_must_stay_unchanged() {
     let mut f = Fixture::new();
-    let mut sell = f.order(MAKER, Side::Sell, 2_000_000, 3, 1);
-    sell.market_id = CALL;
-    let mut buy = f.order(TAKER, Side::Buy, 2_000_000, 3, 1);
-    buy.market_id = CALL;
-    let t = trade(&f, sell, buy, 3);
+    let t = short_calls(&f, 3);
     f.ok(t);
     f.state.take_journal();
     let txs = [simple(&f, 10, 2)];

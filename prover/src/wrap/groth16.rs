@@ -103,11 +103,6 @@ impl WrapKeys {
     pub fn vk(&self) -> &VerifyingKey<Bn254> {
         &self.pk.vk
     }
-
-    /// Number of Groth16 public inputs.
-    pub fn num_public_inputs(&self) -> usize {
-        self.pk.vk.gamma_abc_g1.len() - 1
-    }
 }
 
 /// Figures of one setup.
